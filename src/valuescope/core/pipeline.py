@@ -1,0 +1,193 @@
+"""One run end to end: task -> requests -> runner -> store -> records -> results.json + report.
+
+Running again into the same folder, or ``--resume``, sends only what the store lacks; ``rescore``
+rebuilds records and results from the store without any model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import platform
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from valuescope import __version__
+from valuescope.core import registry
+from valuescope.core.benchmark import Task
+from valuescope.core.requests import Generate, Request, cache_key
+from valuescope.core.results import RESULTS_NAME, read_results, write_results
+from valuescope.core.runner import RequestStats, RunSettings, run_requests
+from valuescope.core.store import STORE_NAME, Store
+from valuescope.errors import UserError
+from valuescope.models import spec as model_specs
+
+
+@dataclass
+class RunConfig:
+    task: str  # "benchmark:variant"
+    options: dict[str, Any]
+    model: model_specs.ModelSpec
+    limit: int | None = None
+    settings: RunSettings = field(default_factory=RunSettings)
+
+    def to_manifest(self) -> dict[str, Any]:
+        return {"task": self.task, "options": self.options, "limit": self.limit,
+                "model": self.model.to_manifest()}
+
+    @classmethod
+    def from_manifest(cls, data: dict[str, Any], settings: RunSettings) -> "RunConfig":
+        model = dict(data["model"])
+        return cls(task=data["task"], options=data["options"], limit=data["limit"],
+                   model=model_specs.parse(model.pop("spec"), **model), settings=settings)
+
+
+def make_task(config: RunConfig) -> Task:
+    benchmark, variant = registry.parse_task_spec(config.task)
+    return benchmark.create(variant, {**benchmark.defaults(), **config.options})
+
+
+def _package_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for name in ("numpy", "scipy", "pyarrow", "aiohttp", "torch", "transformers"):
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    return found
+
+
+def dry_run(config: RunConfig) -> dict[str, Any]:
+    """What a run would send, without loading a model: counts and a prompt-token estimate."""
+    task = make_task(config)
+    items = task.load(config.limit)
+    requests = [r for item in items for r in task.requests(item)]
+    unique = {cache_key({}, r): r for r in requests}
+    chars = sum(_prompt_chars(r) for r in unique.values())
+    return {"task": config.task, "items": len(items), "requests": len(requests),
+            "unique_requests": len(unique), "prompt_chars": chars,
+            "prompt_tokens_estimate": round(chars / 4),
+            "max_new_tokens": sum(r.max_tokens for r in unique.values() if isinstance(r, Generate))}
+
+
+def _prompt_chars(request: Request) -> int:
+    text = (request.prompt if request.prompt is not None
+            else "".join(m.content for m in request.messages))
+    if isinstance(request, Generate):
+        return len(text)
+    return len(text) * len(request.continuations) + sum(len(c) for c in request.continuations)
+
+
+def _open_store(run_dir: Path, config: RunConfig, resume: bool) -> tuple[Store, RunConfig]:
+    run_dir.mkdir(parents=True, exist_ok=True)
+    path = run_dir / STORE_NAME
+    existed = path.is_file()
+    store = Store(path)
+    previous = store.get_manifest().get("config")
+    if resume:
+        if previous is None:
+            raise UserError(f"{run_dir}: nothing to resume (no run manifest in {STORE_NAME})")
+        return store, RunConfig.from_manifest(previous, config.settings)
+    if existed and previous is not None and previous != config.to_manifest():
+        raise UserError(f"{run_dir} holds a different run ({previous['task']} with "
+                        f"{previous['model']['spec']}); use another --out, or --resume {run_dir}")
+    return store, config
+
+
+def execute(config: RunConfig, run_dir: Path, resume: bool = False,
+            show_progress: bool = True) -> dict[str, Any]:
+    """Run (or finish) a task into ``run_dir``; return its results entry."""
+    store, config = _open_store(run_dir, config, resume)
+    try:
+        task = make_task(config)
+        items = task.load(config.limit)
+        model = model_specs.build(config.model)
+        try:
+            identity = model.identity
+            per_item = [task.requests(item) for item in items]
+            requests = [r for item_requests in per_item for r in item_requests]
+            store.set_manifest({
+                "config": config.to_manifest(), "model_identity": identity,
+                "valuescope_version": __version__, "python": sys.version.split()[0],
+                "platform": platform.platform(), "packages": _package_versions(),
+                "data": task.manifest(),
+                "created": store.get_manifest().get("created") or _now()})
+            stats = asyncio.run(_send(model, store, requests, config, show_progress))
+        finally:
+            asyncio.run(model.aclose())
+        return finish(store, task, items, config, identity, run_dir, stats, per_item)
+    finally:
+        store.close()
+
+
+async def _send(model: Any, store: Store, requests: list[Request], config: RunConfig,
+                show_progress: bool) -> RequestStats:
+    from valuescope.core.progress import progress_bar
+
+    with progress_bar(f"{config.task} on {config.model.spec}", show_progress) as advance:
+        return await run_requests(model, store, requests, config.settings, advance)
+
+
+def finish(store: Store, task: Task, items: list, config: RunConfig, identity: dict[str, Any],
+           run_dir: Path, stats: RequestStats | None,
+           per_item: list[list[Request]] | None = None) -> dict[str, Any]:
+    """Score every item from the store, write results.json and report.html."""
+    answers = store.responses()
+    if per_item is None:
+        per_item = [task.requests(item) for item in items]
+    records = []
+    for item, item_requests in zip(items, per_item):
+        keys = [cache_key(identity, r) for r in item_requests]
+        records.append((item.id, task.score(item, [answers.get(k) for k in keys])))
+    store.put_records(records)
+    manifest = store.get_manifest()
+    benchmark, _, variant = config.task.partition(":")
+    entry = {
+        "task": config.task, "benchmark": benchmark, "variant": variant,
+        "model": {"spec": config.model.spec, "identity": identity},
+        "options": config.options, "limit": config.limit, "data": manifest.get("data", {}),
+        "valuescope_version": __version__, "created": manifest.get("created"),
+        "requests": {**store.response_stats(),
+                     **({"this_session": vars(stats)} if stats is not None else {})},
+        "metrics": task.aggregate([r for _, r in records]),
+    }
+    write_results(run_dir / RESULTS_NAME, [entry])
+    from valuescope.core.report import write_report
+
+    write_report([run_dir], run_dir / "report.html")
+    return entry
+
+
+def rescore(run_dir: Path, overrides: dict[str, Any]) -> dict[str, Any]:
+    """Rebuild records and results from the store; never calls a model."""
+    store = Store.open_existing(run_dir)
+    try:
+        manifest = store.get_manifest()
+        if "config" not in manifest:
+            raise UserError(f"{run_dir}: the store has no run manifest")
+        config = RunConfig.from_manifest(manifest["config"], RunSettings())
+        benchmark, _ = registry.parse_task_spec(config.task)
+        for name in overrides:
+            option = benchmark.option(name)
+            if option is None or not option.scoring_only:
+                raise UserError(f"--{name} cannot change when re-scoring {config.task}; options "
+                                "that may: " + ", ".join(
+                                    f"--{o.name}" for o in benchmark.options if o.scoring_only))
+        config.options = {**config.options, **overrides}
+        task = make_task(config)
+        items = task.load(config.limit)
+        return finish(store, task, items, config, manifest["model_identity"], run_dir, None)
+    finally:
+        store.close()
+
+
+def load_run_results(run_dir: Path) -> list[dict[str, Any]]:
+    return read_results(run_dir)
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
