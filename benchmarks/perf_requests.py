@@ -12,6 +12,9 @@ Everything talks to ``valuescope.testing.mock_openai``, started as a separate pr
     time against the first run;
 (d) ``valuescope --help`` wall time.
 
+Besides wall time, each row shows "req/s while sending": the same requests over the span from the
+first to the last arrival at the mock, i.e. without start-up.
+
 lm-eval and inspect-ai are installed into a throwaway venv, ``benchmarks/.work/harness-venv``
 (git-ignored); whatever cannot be installed or run is reported as skipped, with the reason.
 Prints a markdown table; ``--json FILE`` also saves the numbers.
@@ -56,11 +59,19 @@ class Row:
     requests: int | None = None
     ratio: str = ""
     note: str = ""
+    #: first-to-last request arrival at the mock: the request phase, without start-up
+    span: float | None = None
 
     @property
     def rate(self) -> float | None:
         if self.seconds and self.requests:
             return self.requests / self.seconds
+        return None
+
+    @property
+    def phase_rate(self) -> float | None:
+        if self.span and self.requests and self.requests > 1:
+            return (self.requests - 1) / self.span
         return None
 
 
@@ -108,8 +119,10 @@ class MockProcess:
     def reset(self) -> None:
         self._call("POST", "/mock/reset")
 
-    def received(self) -> int:
-        return self._call("GET", "/mock/stats")["total"]
+    def received(self) -> tuple[int, float | None]:
+        """Requests received since the last reset, and the seconds from first to last."""
+        stats = self._call("GET", "/mock/stats")
+        return stats["total"], stats["span_seconds"]
 
 
 # -- (i) bare aiohttp ---------------------------------------------------------------------------
@@ -144,7 +157,8 @@ async def _bare(base_url: str, n: int, connections: int) -> float:
 def bare_aiohttp(mock: MockProcess, n: int, connections: int, case: str) -> Row:
     mock.reset()
     seconds = asyncio.run(_bare(mock.base_url, n, connections))
-    return Row(case, seconds, mock.received(), note="request phase only")
+    received, span = mock.received()
+    return Row(case, seconds, received, note="request phase only", span=span)
 
 
 # -- commands -----------------------------------------------------------------------------------
@@ -173,10 +187,9 @@ def timed_row(case: str, mock: MockProcess, cmd: list[str], log_name: str,
               env: dict[str, str] | None = None, cwd: Path | None = None) -> Row:
     mock.reset()
     seconds, problem = run_command(cmd, log_name, env, cwd)
-    received = mock.received()
-    if problem:
-        return Row(case, seconds, received, note=f"failed: {problem}")
-    return Row(case, seconds, received, note="whole command")
+    received, span = mock.received()
+    note = f"failed: {problem}" if problem else "whole command"
+    return Row(case, seconds, received, note=note, span=span)
 
 
 # -- (ii) valuescope ----------------------------------------------------------------------------
@@ -243,7 +256,7 @@ def write_prompts(n: int) -> Path:
     return path
 
 
-def lm_eval_row(mock: MockProcess, prompts: Path, connections: int) -> Row:
+def lm_eval_row(case: str, mock: MockProcess, prompts: Path, connections: int) -> Row:
     task_dir = WORK / "lm-eval-task"
     task_dir.mkdir(exist_ok=True)
     (task_dir / "perf_echo.yaml").write_text(textwrap.dedent(f"""\
@@ -272,11 +285,10 @@ def lm_eval_row(mock: MockProcess, prompts: Path, connections: int) -> Row:
            "--apply_chat_template"]
     # Offline: the data is a local file; datasets' cache stays inside .work.
     env = {"HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1", "HF_HOME": str(WORK / "hf")}
-    return timed_row("(a-iii) lm-eval local-chat-completions", mock, cmd, "lm-eval.log", env,
-                     cwd=task_dir)
+    return timed_row(case, mock, cmd, "lm-eval.log", env, cwd=task_dir)
 
 
-def inspect_row(mock: MockProcess, prompts: Path, connections: int) -> Row:
+def inspect_row(case: str, mock: MockProcess, prompts: Path, connections: int) -> Row:
     task_dir = WORK / "inspect-task"
     task_dir.mkdir(exist_ok=True)
     task = task_dir / "perf_echo_task.py"
@@ -292,13 +304,14 @@ def inspect_row(mock: MockProcess, prompts: Path, connections: int) -> Row:
             dataset = json_dataset({str(prompts)!r}, FieldSpec(input="question", target="answer"))
             return Task(dataset=dataset, solver=generate(), scorer=exact())
         """))
-    cmd = [str(HARNESS_VENV / "bin" / "inspect"), "eval", str(task),
+    # A relative task path: inspect globs it, and absolute patterns are unsupported.
+    cmd = [str(HARNESS_VENV / "bin" / "inspect"), "eval", task.name,
            "--model", "openai-api/mock/mock", "--max-connections", str(connections),
            "--max-tokens", str(MAX_TOKENS), "--log-dir", str(task_dir / "logs"),
            "--display", "plain"]
     # inspect's openai-api/<service>/<model> reads <SERVICE>_BASE_URL and <SERVICE>_API_KEY.
     env = {"MOCK_BASE_URL": mock.base_url, "MOCK_API_KEY": "unused"}
-    return timed_row("(a-iv) inspect_ai openai-api", mock, cmd, "inspect.log", env, cwd=task_dir)
+    return timed_row(case, mock, cmd, "inspect.log", env, cwd=task_dir)
 
 
 # -- putting it together ------------------------------------------------------------------------
@@ -333,14 +346,15 @@ def main() -> None:
             rows.extend(valuescope_rows(mock, exe, why_not, n, connections, extra))
         if only & {"lm-eval", "inspect"}:
             status = ensure_harnesses(install=not args.no_install)
-            for name, make in (("lm-eval", lm_eval_row), ("inspect", inspect_row)):
+            harnesses = (("lm-eval", "(a-iii) lm-eval local-chat-completions", lm_eval_row),
+                         ("inspect", "(a-iv) inspect_ai openai-api", inspect_row))
+            for name, case, make in harnesses:
                 if name not in only:
                     continue
                 if status[name]:
-                    rows.append(Row(f"({'a-iii' if name == 'lm-eval' else 'a-iv'}) {name}",
-                                    note=f"skipped: {status[name]}"))
+                    rows.append(Row(case, note=f"skipped: {status[name]}"))
                 else:
-                    rows.append(make(mock, write_prompts(n), connections))
+                    rows.append(make(case, mock, write_prompts(n), connections))
         for row in rows:
             if bare and row is not bare and row.rate and bare.rate and not row.ratio:
                 row.ratio = f"{row.rate / bare.rate:.2f}x bare aiohttp"
@@ -370,7 +384,8 @@ def main() -> None:
 
     print(table(rows, n, connections))
     if args.json:
-        args.json.write_text(json.dumps([{**asdict(r), "rate": r.rate} for r in rows], indent=2))
+        args.json.write_text(json.dumps(
+            [{**asdict(r), "rate": r.rate, "phase_rate": r.phase_rate} for r in rows], indent=2))
 
 
 def valuescope_rows(mock: MockProcess, exe: Path | None, why_not: str, n: int,
@@ -408,13 +423,17 @@ def table(rows: list[Row], n: int, connections: int) -> str:
     title = (f"{n} short generation requests, {connections} connections, mock on 127.0.0.1 "
              f"({os.cpu_count()} cores)")
     lines = [title, "",
-             "| case | seconds | requests at mock | req/s | ratio | note |",
-             "| --- | ---: | ---: | ---: | --- | --- |"]
+             "| case | seconds | requests at mock | req/s | req/s while sending | ratio | note |",
+             "| --- | ---: | ---: | ---: | ---: | --- | --- |"]
     for r in rows:
         seconds = f"{r.seconds:.2f}" if r.seconds is not None else "-"
         requests = str(r.requests) if r.requests is not None else "-"
         rate = f"{r.rate:,.0f}" if r.rate else "-"
-        lines.append(f"| {r.case} | {seconds} | {requests} | {rate} | {r.ratio} | {r.note} |")
+        phase = f"{r.phase_rate:,.0f}" if r.phase_rate else "-"
+        lines.append(f"| {r.case} | {seconds} | {requests} | {rate} | {phase} | {r.ratio} "
+                     f"| {r.note} |")
+    lines += ["", "req/s = requests / seconds (whole command for valuescope and the harnesses); "
+              "req/s while sending = the same requests over first-to-last arrival at the mock."]
     return "\n".join(lines)
 
 

@@ -104,7 +104,8 @@ def run_pandas(csv_path: Path, out_dir: Path) -> None:
     for key in keys:
         frame[key] = frame[key].map(lambda value, key=key: finish(value, key))
 
-    demographic = [k for k in keys if questions[k]["use_case"] == "demographic" and k != "D_INTERVIEW"]
+    demographic = [k for k in keys
+                   if questions[k]["use_case"] == "demographic" and k != "D_INTERVIEW"]
     persona = frame[["D_INTERVIEW", *demographic]]
     value = frame[["D_INTERVIEW", *[k for k in keys if questions[k]["use_case"] == "value"]]]
 

@@ -140,7 +140,8 @@ def test_user_errors_exit_2_without_traceback(tmp_path, args, message):
 def test_missing_data_names_file_url_and_variable(tmp_path):
     result = valuescope("run", "wvb", "--model", "baseline/uniform", "--out", str(tmp_path / "r"),
                         env={"VALUESCOPE_DATA": str(tmp_path / "empty"),
-                             "VALUESCOPE_CACHE": str(tmp_path / "cache")})
+                             "VALUESCOPE_CACHE": str(tmp_path / "cache"),
+                             "VALUESCOPE_OFFLINE": "1"})
     assert result.returncode == 2
     assert "https://raw.githubusercontent.com/Demon702/WorldValuesBench/" in result.stderr
     assert "VALUESCOPE_DATA" in result.stderr and "Traceback" not in result.stderr

@@ -12,16 +12,15 @@ from pathlib import Path
 
 import pytest
 
-os.environ["HF_HUB_OFFLINE"] = "1"  # nothing may reach a model hub; set before transformers loads
+from valuescope.core.requests import Generate, Generation, Message, Score, Scores
+from valuescope.errors import UserError
+from valuescope.models import hf as hf_module
+from valuescope.models.base import RequestError
+from valuescope.models.hf import HFModel
 
+os.environ["HF_HUB_OFFLINE"] = "1"  # nothing may reach a model hub; set before transformers loads
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
-
-from valuescope.core.requests import Generate, Generation, Message, Score, Scores  # noqa: E402
-from valuescope.errors import UserError  # noqa: E402
-from valuescope.models import hf as hf_module  # noqa: E402
-from valuescope.models.base import RequestError  # noqa: E402
-from valuescope.models.hf import HFModel  # noqa: E402
 
 TEMPLATE = ("{{ bos_token }}{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}</s>"
             "{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}")
@@ -188,7 +187,7 @@ def test_score_matches_a_direct_forward_pass(tiny, reference):
     [scores] = answer(tiny, Score(prompt=context, continuations=continuations))
     assert isinstance(scores, Scores)
     context_ids = tokenizer(context)["input_ids"]
-    for continuation, logprob, n in zip(continuations, scores.logprobs, scores.tokens):
+    for continuation, logprob, n in zip(continuations, scores.logprobs, scores.tokens, strict=True):
         full = tokenizer(context + continuation)["input_ids"]
         assert full[:len(context_ids)] == context_ids  # a clean boundary: a space starts each
         direct = _direct_logprobs(reference, full)
@@ -221,7 +220,8 @@ def test_score_boundary_inside_a_token_goes_to_the_continuation(tiny, reference)
 def test_chat_score_uses_the_template_and_prefix(tiny, reference):
     _, tokenizer = reference
     messages = (Message("system", "answer yes or no."), Message("user", "is the cat on the mat?"))
-    [scores] = answer(tiny, Score(messages=messages, prefix="answer:", continuations=(" yes", " no")))
+    request = Score(messages=messages, prefix="answer:", continuations=(" yes", " no"))
+    [scores] = answer(tiny, request)
     rendered = ("<s><|system|>answer yes or no.</s><|user|>is the cat on the mat?</s>"
                 "<|assistant|>answer:")
     context_ids = tokenizer(rendered, add_special_tokens=False)["input_ids"]
@@ -336,7 +336,8 @@ def test_smollm2_converts_once_and_generates(smollm2_cache, monkeypatch):
 
     monkeypatch.setenv("VALUESCOPE_CACHE", str(smollm2_cache))
     folder = smollm2.default_model_dir()
-    assert {"config.json", "model.safetensors", "tokenizer.json"} <= {p.name for p in folder.iterdir()}
+    files = {p.name for p in folder.iterdir()}
+    assert {"config.json", "model.safetensors", "tokenizer.json"} <= files
     assert not [p for p in folder.parent.iterdir() if p.name.startswith(".converting")]
 
     def no_conversion(*args):

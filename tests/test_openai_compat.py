@@ -6,6 +6,9 @@ import asyncio
 import json
 import math
 import socket
+import subprocess
+import sys
+import urllib.request
 
 import pytest
 from aiohttp import web
@@ -47,8 +50,8 @@ def expected_split(context: str, continuation: str) -> tuple[float, int, float, 
     text = context + continuation
     pieces = tokenize(text)
     values = _logprobs([t for _, t in pieces])
-    cont = [v for (o, t), v in zip(pieces, values) if o + len(t) > len(context)]
-    ctx = [v for (o, t), v in zip(pieces, values) if o + len(t) <= len(context)][1:]
+    cont = [v for (o, t), v in zip(pieces, values, strict=True) if o + len(t) > len(context)]
+    ctx = [v for (o, t), v in zip(pieces, values, strict=True) if o + len(t) <= len(context)][1:]
     return sum(cont), len(cont), sum(ctx), len(ctx)
 
 
@@ -113,15 +116,13 @@ def test_concurrent_batch_sends_each_request_once(server):
     assert server.counts.repeated() == {}
 
 
-def test_session_survives_a_new_event_loop(server):
+def test_model_is_reusable_across_event_loops(server):
+    # The CLI calls check() and the run under separate asyncio.run calls.
     model = OpenAICompatModel("mock", base_url=server.base_url)
-
-    async def without_close():
-        return await model.answer([chat("first")])
-
-    # The CLI may call check() and answer() under different asyncio.run calls.
-    assert isinstance(asyncio.run(without_close())[0], Generation)
+    asyncio.run(model.check())
+    assert isinstance(ask(model, chat("first"))[0], Generation)
     assert isinstance(ask(model, chat("second"))[0], Generation)
+    assert server.counts.total == 2
 
 
 # -- scoring ---------------------------------------------------------------------------------
@@ -351,3 +352,30 @@ def test_logprobs_are_finite_and_negative(server):
     [result] = ask(OpenAICompatModel("mock", base_url=server.base_url),
                    Score(prompt="one two three", continuations=(" four five",)))
     assert all(math.isfinite(v) and v < 0 for v in (*result.logprobs, result.context_logprob))
+
+
+def test_score_prefix_extends_a_plain_context(server):
+    model = OpenAICompatModel("mock", base_url=server.base_url)
+    with_prefix, joined = ask(model, Score(prompt="Q: why?", prefix=" A:", continuations=(" no",)),
+                              Score(prompt="Q: why? A:", continuations=(" no",)))
+    assert with_prefix == joined
+
+
+def test_mock_runs_as_its_own_process():
+    # The perf scripts start it this way and read /mock/stats between cases.
+    command = [sys.executable, "-m", "valuescope.testing.mock_openai", "--port", "0",
+               "--fault", "500=0"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as proc:
+        try:
+            line = proc.stdout.readline()
+            base_url = line.split("listening on ", 1)[1].strip()
+            assert base_url.startswith("http://127.0.0.1:")
+            [result] = ask(OpenAICompatModel("mock", base_url=base_url), chat("hello"))
+            assert result.text == default_reply("hello")
+            root = base_url.removesuffix("/v1")
+            with urllib.request.urlopen(root + "/mock/stats", timeout=5) as response:
+                stats = json.loads(response.read())
+            assert (stats["total"], stats["max_per_prompt"]) == (1, 1)
+        finally:
+            proc.terminate()
+        assert proc.wait(timeout=10) == 0  # SIGTERM is a clean stop

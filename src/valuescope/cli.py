@@ -23,9 +23,24 @@ app = typer.Typer(
 data_app = typer.Typer(no_args_is_help=True, help="Upstream data files: fetch, verify, inspect.")
 app.add_typer(data_app, name="data")
 
-from valuescope.benchmarks.worldvaluesbench.commands import wvb_app  # noqa: E402  (light import)
 
-app.add_typer(wvb_app, name="wvb")
+
+def _mount_benchmark_commands() -> None:
+    """Each ``valuescope.benchmarks.<pkg>.commands`` module may define ``APPS = {name: Typer}``
+    (e.g. ``wvb``); they become sub-commands. These modules import only typer at top level."""
+    import importlib
+    import pkgutil
+
+    import valuescope.benchmarks as package
+
+    for module in pkgutil.iter_modules(package.__path__):
+        if module.ispkg and (Path(package.__path__[0]) / module.name / "commands.py").is_file():
+            commands = importlib.import_module(f"valuescope.benchmarks.{module.name}.commands")
+            for name, sub_app in getattr(commands, "APPS", {}).items():
+                app.add_typer(sub_app, name=name)
+
+
+_mount_benchmark_commands()
 
 _state = {"debug": False}
 EXTRA = {"allow_extra_args": True, "ignore_unknown_options": True}
@@ -108,6 +123,8 @@ def run(
     task: Optional[str] = typer.Argument(None, help="BENCHMARK[:VARIANT], e.g. "
                                          "worldvaluesbench:probe (see `valuescope list`)."),
     model: str = typer.Option("hf", "--model", "-m", help=MODEL_HELP),
+    judge: Optional[str] = typer.Option(None, help="Judge model for benchmarks with a judging "
+                                        "stage (same spec forms; default: the evaluated model)."),
     limit: Optional[int] = typer.Option(None, help="Use only the first N items (spread over "
                                         "questions where the benchmark has them)."),
     out: Optional[Path] = typer.Option(None, help="Run folder (default runs/<task>-<model>)."),
@@ -150,8 +167,13 @@ def run(
     model_spec = model_specs.parse(model, base_url=base_url or os.environ.get("OPENAI_BASE_URL"),
                                    max_connections=max_connections, batch_size=batch_size,
                                    trust_remote_code=trust_remote_code)
+    judge_spec = None if judge is None else model_specs.parse(
+        judge, base_url=base_url or os.environ.get("OPENAI_BASE_URL"),
+        max_connections=max_connections, batch_size=batch_size,
+        trust_remote_code=trust_remote_code)
     config = pipeline.RunConfig(task=f"{benchmark.name}:{variant}", options=options,
-                                model=model_spec, limit=limit, settings=settings)
+                                model=model_spec, limit=limit, settings=settings,
+                                judge=judge_spec)
     if dry_run:
         plan = pipeline.dry_run(config)
         console = _console()

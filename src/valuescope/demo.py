@@ -13,10 +13,13 @@ from valuescope.core import pipeline
 from valuescope.core.results import RESULTS_NAME, write_results
 from valuescope.models import spec as model_specs
 
-#: (task, options, items in the small demo). WorldValuesBench first: every benchmark stands on it.
-DEMO_TASKS: list[tuple[str, dict[str, Any], int]] = [
-    ("worldvaluesbench:probe", {}, 72),
-]
+
+def demo_tasks() -> list[tuple[str, dict[str, Any], int]]:
+    """(task, options, items in the small demo) declared by each benchmark, WorldValuesBench first."""
+    from valuescope.core import registry
+
+    return [(f"{name}:{variant}", options, limit) for name in registry.names()
+            for variant, options, limit in registry.get(name).demo]
 
 
 def run_demo(out: Path, model: str, full: bool = False, show_progress: bool = True) -> None:
@@ -24,7 +27,7 @@ def run_demo(out: Path, model: str, full: bool = False, show_progress: bool = Tr
 
     console = Console()
     entries = []
-    for task, options, limit in DEMO_TASKS:
+    for task, options, limit in demo_tasks():
         subdir = task.replace(":", "-")
         config = pipeline.RunConfig(task=task, options=options, model=model_specs.parse(model),
                                     limit=None if full else limit)

@@ -2,7 +2,7 @@
 
 Resolution order for a file: an explicit path (``--data``) -> ``$VALUESCOPE_DATA`` (a mirror folder
 laid out as ``github/<owner>/<repo>/<path>``) -> the user cache (``~/.cache/valuescope/data``) ->
-download from the pinned URL (only by ``valuescope data pull`` or when ``download=True``).
+download from the pinned URL into the cache (never when ``VALUESCOPE_OFFLINE=1``).
 Every copy is checked against its sha256 (or git blob id when no sha256 is known yet).
 """
 
@@ -18,6 +18,7 @@ from valuescope.errors import UserError
 
 ENV_MIRROR = "VALUESCOPE_DATA"
 ENV_CACHE = "VALUESCOPE_CACHE"
+ENV_OFFLINE = "VALUESCOPE_OFFLINE"  # set to 1: never download, only use local copies
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ def candidates(key: str) -> list[Path]:
     return found
 
 
-def resolve(key: str, explicit: Path | None = None, download: bool = False) -> Path:
+def resolve(key: str, explicit: Path | None = None, download: bool | None = None) -> Path:
     """Return a verified local path for ``key``, or raise a UserError that says how to get it."""
     source = get_source(key)
     if explicit is not None:
@@ -173,6 +174,8 @@ def resolve(key: str, explicit: Path | None = None, download: bool = False) -> P
         if path.is_file():
             verify(source, path)
             return path
+    if download is None:
+        download = os.environ.get(ENV_OFFLINE, "") in ("", "0")
     if download:
         return fetch(source)
     raise UserError(

@@ -7,7 +7,7 @@ variant with concrete option values. A task never talks to models or to the stor
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Protocol, Sequence
 
@@ -31,6 +31,13 @@ class Item:
 
 
 class Task(Protocol):
+    """One variant with concrete options.
+
+    Tasks with a judging stage also define ``judge_requests(item, responses) -> list[Request]``
+    (sent to the ``--judge`` model, default the evaluated one, after every item has its answers)
+    and then receive the judge's responses as a third argument: ``score(item, responses, judged)``.
+    """
+
     name: str  # "benchmark:variant"
     options: dict[str, Any]
 
@@ -61,7 +68,8 @@ class Benchmark:
     create: Callable[[str, dict[str, Any]], Task]
     count_items: Callable[[str], int | None] = lambda variant: None
     aliases: tuple[str, ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
+    #: What ``valuescope demo`` runs: (variant, options, items in the small demo) per entry.
+    demo: tuple[tuple[str, dict[str, Any], int], ...] = ()
 
     def option(self, name: str) -> Option | None:
         return next((o for o in self.options if o.name == name), None)

@@ -16,7 +16,7 @@ from typing import Any
 
 from valuescope import __version__
 from valuescope.core import registry
-from valuescope.core.benchmark import Task
+from valuescope.core.benchmark import Item, Task
 from valuescope.core.requests import Generate, Request, cache_key
 from valuescope.core.results import RESULTS_NAME, read_results, write_results
 from valuescope.core.runner import RequestStats, RunSettings, run_requests
@@ -32,16 +32,24 @@ class RunConfig:
     model: model_specs.ModelSpec
     limit: int | None = None
     settings: RunSettings = field(default_factory=RunSettings)
+    #: Second model for tasks with a judging stage (``--judge``); None = the evaluated model.
+    judge: model_specs.ModelSpec | None = None
 
     def to_manifest(self) -> dict[str, Any]:
         return {"task": self.task, "options": self.options, "limit": self.limit,
-                "model": self.model.to_manifest()}
+                "model": self.model.to_manifest(),
+                "judge": self.judge.to_manifest() if self.judge else None}
 
     @classmethod
-    def from_manifest(cls, data: dict[str, Any], settings: RunSettings) -> "RunConfig":
-        model = dict(data["model"])
+    def from_manifest(cls, data: dict[str, Any], settings: RunSettings) -> RunConfig:
         return cls(task=data["task"], options=data["options"], limit=data["limit"],
-                   model=model_specs.parse(model.pop("spec"), **model), settings=settings)
+                   model=_spec_from(data["model"]), settings=settings,
+                   judge=_spec_from(data["judge"]) if data.get("judge") else None)
+
+
+def _spec_from(data: dict[str, Any]) -> model_specs.ModelSpec:
+    settings = dict(data)
+    return model_specs.parse(settings.pop("spec"), **settings)
 
 
 def make_task(config: RunConfig) -> Task:
@@ -105,50 +113,84 @@ def execute(config: RunConfig, run_dir: Path, resume: bool = False,
     try:
         task = make_task(config)
         items = task.load(config.limit)
-        model = model_specs.build(config.model)
-        try:
-            identity = model.identity
-            per_item = [task.requests(item) for item in items]
-            requests = [r for item_requests in per_item for r in item_requests]
-            store.set_manifest({
-                "config": config.to_manifest(), "model_identity": identity,
-                "valuescope_version": __version__, "python": sys.version.split()[0],
-                "platform": platform.platform(), "packages": _package_versions(),
-                "data": task.manifest(),
-                "created": store.get_manifest().get("created") or _now()})
-            stats = asyncio.run(_send(model, store, requests, config, show_progress))
-        finally:
-            asyncio.run(model.aclose())
-        return finish(store, task, items, config, identity, run_dir, stats, per_item)
+        outcome = asyncio.run(_run_stages(task, items, store, config, show_progress))
+        return finish(store, task, items, config, run_dir, *outcome)
     finally:
         store.close()
 
 
+async def _run_stages(task: Task, items: list[Item], store: Store, config: RunConfig,
+                      show_progress: bool) -> tuple[dict[str, Any], dict[str, Any] | None,
+                                                    RequestStats, list[list[Request]]]:
+    """Send the task's requests, then (for judged tasks) the judge's; close every model."""
+    model = model_specs.build(config.model)
+    judge = None
+    try:
+        per_item = [task.requests(item) for item in items]
+        judged = hasattr(task, "judge_requests")
+        if judged and config.judge is not None:
+            judge = model_specs.build(config.judge)
+        judge_identity = (judge or model).identity if judged else None
+        store.set_manifest({
+            "config": config.to_manifest(), "model_identity": model.identity,
+            "judge_identity": judge_identity,
+            "valuescope_version": __version__, "python": sys.version.split()[0],
+            "platform": platform.platform(), "packages": _package_versions(),
+            "data": task.manifest(),
+            "created": store.get_manifest().get("created") or _now()})
+        stats = await _send(model, store, [r for rs in per_item for r in rs], config,
+                            f"{config.task} on {config.model.spec}", show_progress)
+        if judged:
+            answers = store.responses()
+            follow = [task.judge_requests(item, [answers.get(cache_key(model.identity, r))
+                                                 for r in rs])  # type: ignore[attr-defined]
+                      for item, rs in zip(items, per_item)]
+            judge_stats = await _send(judge or model, store, [r for rs in follow for r in rs],
+                                      config, f"judging with {(config.judge or config.model).spec}",
+                                      show_progress)
+            stats.sent += judge_stats.sent
+            stats.failed += judge_stats.failed
+        return model.identity, judge_identity, stats, per_item
+    finally:
+        await model.aclose()
+        if judge is not None:
+            await judge.aclose()
+
+
 async def _send(model: Any, store: Store, requests: list[Request], config: RunConfig,
-                show_progress: bool) -> RequestStats:
+                label: str, show_progress: bool) -> RequestStats:
     from valuescope.core.progress import progress_bar
 
-    with progress_bar(f"{config.task} on {config.model.spec}", show_progress) as advance:
+    with progress_bar(label, show_progress) as advance:
         return await run_requests(model, store, requests, config.settings, advance)
 
 
-def finish(store: Store, task: Task, items: list, config: RunConfig, identity: dict[str, Any],
-           run_dir: Path, stats: RequestStats | None,
-           per_item: list[list[Request]] | None = None) -> dict[str, Any]:
+def finish(store: Store, task: Task, items: list[Item], config: RunConfig, run_dir: Path,
+           identity: dict[str, Any], judge_identity: dict[str, Any] | None,
+           stats: RequestStats | None, per_item: list[list[Request]] | None = None
+           ) -> dict[str, Any]:
     """Score every item from the store, write results.json and report.html."""
     answers = store.responses()
     if per_item is None:
         per_item = [task.requests(item) for item in items]
     records = []
     for item, item_requests in zip(items, per_item):
-        keys = [cache_key(identity, r) for r in item_requests]
-        records.append((item.id, task.score(item, [answers.get(k) for k in keys])))
+        responses = [answers.get(cache_key(identity, r)) for r in item_requests]
+        if judge_identity is None:
+            record = task.score(item, responses)
+        else:
+            follow = task.judge_requests(item, responses)  # type: ignore[attr-defined]
+            judged = [answers.get(cache_key(judge_identity, r)) for r in follow]
+            record = task.score(item, responses, judged)  # type: ignore[call-arg]
+        records.append((item.id, record))
     store.put_records(records)
     manifest = store.get_manifest()
     benchmark, _, variant = config.task.partition(":")
     entry = {
         "task": config.task, "benchmark": benchmark, "variant": variant,
         "model": {"spec": config.model.spec, "identity": identity},
+        "judge": ({"spec": (config.judge or config.model).spec, "identity": judge_identity}
+                  if judge_identity is not None else None),
         "options": config.options, "limit": config.limit, "data": manifest.get("data", {}),
         "valuescope_version": __version__, "created": manifest.get("created"),
         "requests": {**store.response_stats(),
@@ -180,7 +222,8 @@ def rescore(run_dir: Path, overrides: dict[str, Any]) -> dict[str, Any]:
         config.options = {**config.options, **overrides}
         task = make_task(config)
         items = task.load(config.limit)
-        return finish(store, task, items, config, manifest["model_identity"], run_dir, None)
+        return finish(store, task, items, config, run_dir, manifest["model_identity"],
+                      manifest.get("judge_identity"), None)
     finally:
         store.close()
 

@@ -1,5 +1,9 @@
-"""Benchmarks by name. Built-ins and third-party packages register through the entry point group
-``valuescope.benchmarks``; each entry point names a ``Benchmark`` object."""
+"""Benchmarks by name.
+
+Built-ins are found by convention: every package ``valuescope.benchmarks.<pkg>`` with a module
+``benchmark.py`` that defines ``BENCHMARK``. Third-party packages register through the entry point
+group ``valuescope.benchmarks``; each entry point names a ``Benchmark`` object.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,21 @@ from valuescope.core.benchmark import Benchmark
 from valuescope.errors import UserError
 
 GROUP = "valuescope.benchmarks"
-BUILTIN = {
-    "worldvaluesbench": "valuescope.benchmarks.worldvaluesbench.benchmark:WORLDVALUESBENCH",
-    "perf-echo": "valuescope.benchmarks.perf_echo:PERF_ECHO",
-}
+#: Shown first in listings and in the demo; the rest follow alphabetically.
+FIRST = "worldvaluesbench"
+
+
+def _builtin() -> dict[str, str]:
+    import pkgutil
+
+    import valuescope.benchmarks as package
+
+    found = {"perf-echo": "valuescope.benchmarks.perf_echo:PERF_ECHO"}
+    for module in pkgutil.iter_modules(package.__path__):
+        if module.ispkg:
+            name = module.name.replace("_", "-")
+            found[name] = f"valuescope.benchmarks.{module.name}.benchmark:BENCHMARK"
+    return found
 
 
 def _load(target: str) -> Benchmark:
@@ -25,14 +40,14 @@ def _load(target: str) -> Benchmark:
 
 @lru_cache(maxsize=1)
 def _targets() -> dict[str, str]:
-    targets = dict(BUILTIN)  # built-ins work even from a source tree without installed metadata
+    targets = _builtin()  # built-ins work even from a source tree without installed metadata
     for ep in entry_points(group=GROUP):
         targets.setdefault(ep.name, ep.value)
     return targets
 
 
 def names() -> list[str]:
-    return sorted(_targets())
+    return sorted(_targets(), key=lambda name: (name != FIRST, name == "perf-echo", name))
 
 
 def get(name: str) -> Benchmark:

@@ -1,4 +1,4 @@
-"""Local transformers backend: a causal LM from a folder (config.json + safetensors) or a .gguf file.
+"""Local transformers backend: a causal LM from a folder (config.json + safetensors) or a .gguf.
 
 torch and transformers are imported only when a model is built, so the CLI starts fast. All model
 work runs in a worker thread (``asyncio.to_thread``) behind a lock, one batch at a time.
@@ -25,8 +25,9 @@ import json
 import os
 import tempfile
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from valuescope.core.requests import (
     Generate,
@@ -66,7 +67,8 @@ class HFModel:
         if chat_template and not template:
             raise UserError(f"{resolved}: the tokenizer has no chat template")
         self._template: str | None = template if chat_template is not False and template else None
-        self._max_length = max_length or getattr(self._model.config, "max_position_embeddings", None)
+        self._max_length = max_length or getattr(self._model.config, "max_position_embeddings",
+                                                 None)
         self._pad_id = _pad_id(self._tokenizer)
         self._eos_ids = _eos_ids(self._model, self._tokenizer)
         self.identity: dict[str, Any] = {
@@ -153,7 +155,7 @@ class HFModel:
         for start in range(0, len(greedy), self.batch_size):
             chunk = greedy[start:start + self.batch_size]
             rows = [(ids, budget, batch[i].stop) for i, ids, budget in chunk]
-            for (i, _, _), generation in zip(chunk, self._run_generate(rows, None)):
+            for (i, _, _), generation in zip(chunk, self._run_generate(rows, None), strict=True):
                 results[i] = generation
 
     def _run_generate(self, rows: list[tuple[list[int], int, tuple[str, ...]]],
@@ -204,7 +206,10 @@ class HFModel:
                 continue
             try:
                 chat = request.prompt is None
-                context = self._render(request.messages) + request.prefix if chat else request.prompt
+                if chat:
+                    context = self._render(request.messages) + request.prefix
+                else:
+                    context = request.prompt
                 templated = chat and self._template is not None
                 context_ids = self._encode(context, templated)
                 rows = [self._encode(context + c, templated) for c in request.continuations]
@@ -243,7 +248,7 @@ class HFModel:
         head = _gather(prefix_lp[:-1], rows[0][1:shared])  # the shared tokens after the first
         last = prefix_lp[-1]  # predicts each row's first token after the shared prefix
         result = [head + ([float(last[r[shared]])] if len(r) > shared else []) for r in rows]
-        # Only rows with two or more own tokens need a forward pass (a row's last token is an output).
+        # Only rows with two or more own tokens need a pass: a row's last token is only a target.
         tails = [(n, r[shared:-1]) for n, r in enumerate(rows) if len(r) > shared + 1]
         for start in range(0, len(tails), self.batch_size):
             chunk = tails[start:start + self.batch_size]
@@ -255,7 +260,7 @@ class HFModel:
             cache = copy.deepcopy(out.past_key_values)
             cache.batch_repeat_interleave(len(chunk))
             logits = self._model(input_ids=tokens, past_key_values=cache, use_cache=True).logits
-            for (n, tail), row_logits in zip(chunk, logits):
+            for (n, _), row_logits in zip(chunk, logits, strict=True):
                 targets = rows[n][shared + 1:]
                 row_lp = torch.log_softmax(row_logits[:len(targets)].float(), dim=-1)
                 result[n] += _gather(row_lp, targets)
@@ -279,7 +284,8 @@ class _RowStopper:
         done = []
         for row, (budget, stop) in enumerate(self._rows):
             if row not in self.ended_at:
-                text = self._tokenizer.decode(input_ids[row, self._start:], skip_special_tokens=True)
+                new = input_ids[row, self._start:]
+                text = self._tokenizer.decode(new, skip_special_tokens=True)
                 if produced >= budget or (stop and _cut_at_stop(text, stop) is not None):
                     self.ended_at[row] = produced
             done.append(row in self.ended_at)

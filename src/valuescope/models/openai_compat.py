@@ -87,6 +87,8 @@ class OpenAICompatModel:
     # -- protocol -------------------------------------------------------------------------------
 
     async def answer(self, batch: Sequence[Request]) -> list[Response | Exception]:
+        if len(batch) == 1:  # the usual case: skip gather's task per request
+            return [await self._answer_one(batch[0])]
         return list(await asyncio.gather(*(self._answer_one(r) for r in batch)))
 
     async def aclose(self) -> None:
@@ -148,7 +150,7 @@ class OpenAICompatModel:
             text = choice.get("text")
         if not isinstance(text, str):
             raise RetryableError("malformed response from server: no text in the choice")
-        usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
+        usage = _usage(data)
         return Generation(text=text, finish_reason=choice.get("finish_reason"),
                           prompt_tokens=usage.get("prompt_tokens"),
                           completion_tokens=usage.get("completion_tokens"))
@@ -160,7 +162,7 @@ class OpenAICompatModel:
             raise RequestError("scoring after a chat context needs the model's chat template, "
                                "which an OpenAI-compatible server does not expose: use an hf "
                                "backend, or a Score with a plain prompt")
-        context = request.prompt
+        context = request.prompt + request.prefix
         results = await asyncio.gather(
             *(self._score_one(context, c) for c in request.continuations), return_exceptions=True)
         failures = [r for r in results if isinstance(r, BaseException)]
@@ -180,8 +182,8 @@ class OpenAICompatModel:
     async def _score_one(self, context: str, continuation: str) -> tuple[float, int, float, int]:
         """(continuation logprob, its token count, context logprob, context token count)."""
         text = context + continuation
-        body = {"model": self.name, "prompt": text, "echo": True, "logprobs": 1,
-                "temperature": 0.0, "max_tokens": self._score_max_tokens}
+        body: dict[str, Any] = {"model": self.name, "prompt": text, "echo": True, "logprobs": 1,
+                                "temperature": 0.0, "max_tokens": self._score_max_tokens}
         try:
             data = await self._post("/completions", body)
         except _RejectedRequest as exc:
@@ -189,10 +191,11 @@ class OpenAICompatModel:
                 raise
             body["max_tokens"] = self._score_max_tokens = 1
             data = await self._post("/completions", body)
-        usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
-        generated = usage.get("completion_tokens", body["max_tokens"])
+        generated = _usage(data).get("completion_tokens")
+        if not isinstance(generated, int):
+            generated = body["max_tokens"]
         return _split_logprobs(_first_choice(data).get("logprobs"), len(context), len(text),
-                               generated if isinstance(generated, int) else body["max_tokens"])
+                               generated)
 
     # -- HTTP -----------------------------------------------------------------------------------
 
@@ -285,6 +288,11 @@ class _RejectedRequest(RequestError):
         self.status = status
 
 
+def _usage(data: dict[str, Any]) -> dict[str, Any]:
+    usage = data.get("usage")
+    return usage if isinstance(usage, dict) else {}
+
+
 def _first_choice(data: dict[str, Any]) -> dict[str, Any]:
     choices = data.get("choices")
     if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
@@ -322,7 +330,7 @@ def _split_logprobs(logprobs: Any, boundary: int, end: int,
     starts = [offset - (prompt_end - end) for offset in offsets[:n_prompt]]
     stops = starts[1:] + [end]
     continuation, n_continuation, context, n_context = 0.0, 0, 0.0, 0
-    for stop, value in zip(stops, values[:n_prompt]):
+    for stop, value in zip(stops, values[:n_prompt], strict=True):
         if stop > boundary:
             if value is None:
                 raise RequestError("the continuation's first token has no logprob: "

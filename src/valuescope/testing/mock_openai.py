@@ -28,6 +28,7 @@ import random
 import re
 import signal
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -50,10 +51,10 @@ def tokenize(text: str) -> list[tuple[int, str]]:
     return [(m.start(), m.group()) for m in _TOKEN_RE.finditer(text)]
 
 
-def _logprobs(tokens: Sequence[str], seed: bytes = b"") -> list[float]:
+def _logprobs(tokens: Sequence[str]) -> list[float]:
     """One log-probability per token; each depends on the token and everything to its left."""
     out = []
-    state = seed
+    state = b""
     for token in tokens:
         state = hashlib.blake2b(state + token.encode("utf-8"), digest_size=8).digest()
         out.append(round(-0.01 - int.from_bytes(state, "big") % 10_000 / 1_000, 3))
@@ -78,11 +79,17 @@ def default_reply(text: str) -> str:
 
 @dataclass
 class RequestCounts:
-    """Completion requests received (faulted ones included), in total and per prompt key."""
+    """Completion requests received (faulted ones included), in total and per prompt key.
+
+    ``first_at``/``last_at`` (``time.monotonic``) bracket their arrivals, so a client's request
+    phase can be timed from the server's side, whatever its start-up costs.
+    """
 
     total: int = 0
     by_path: Counter = field(default_factory=Counter)
     by_prompt: Counter = field(default_factory=Counter)
+    first_at: float | None = None
+    last_at: float | None = None
 
     def for_prompt(self, prompt: str | None = None, messages: Sequence[Any] | None = None) -> int:
         return self.by_prompt[prompt_key(prompt, messages)]
@@ -95,6 +102,7 @@ class RequestCounts:
         self.total = 0
         self.by_path.clear()
         self.by_prompt.clear()
+        self.first_at = self.last_at = None
 
 
 @dataclass
@@ -200,12 +208,15 @@ class MockOpenAIServer:
             {"object": "list", "data": [{"id": self.model, "object": "model", "owned_by": "mock"}]})
 
     async def _stats(self, request: web.Request) -> web.Response:
-        by_prompt = self.counts.by_prompt
+        counts = self.counts
+        first, last = counts.first_at, counts.last_at
+        span = None if first is None or last is None else last - first
         return web.json_response({
-            "total": self.counts.total,
-            "by_path": dict(self.counts.by_path),
-            "prompts": len(by_prompt),
-            "max_per_prompt": max(by_prompt.values(), default=0),
+            "total": counts.total,
+            "by_path": dict(counts.by_path),
+            "prompts": len(counts.by_prompt),
+            "max_per_prompt": max(counts.by_prompt.values(), default=0),
+            "span_seconds": span,  # first to last arrival
         })
 
     async def _reset(self, request: web.Request) -> web.Response:
@@ -217,11 +228,13 @@ class MockOpenAIServer:
         if problem is not None:
             return problem
         messages = body.get("messages")
-        if not isinstance(messages, list) or not messages:
-            return _error(400, "'messages' must be a non-empty list", "invalid_request_error")
+        if (not isinstance(messages, list) or not messages
+                or not all(isinstance(m, dict) for m in messages)):
+            return _error(400, "'messages' must be a non-empty list of objects",
+                          "invalid_request_error")
         self.counts.by_prompt[prompt_key(messages=messages)] += 1
         last_user = next((str(m.get("content", "")) for m in reversed(messages)
-                          if isinstance(m, dict) and m.get("role") == "user"), "")
+                          if m.get("role") == "user"), "")
         try:
             problem = await self._before_answer(request, body, last_user)
         except _Fault as fault:
@@ -275,8 +288,12 @@ class MockOpenAIServer:
     # -- helpers --------------------------------------------------------------------------------
 
     async def _read(self, request: web.Request) -> tuple[dict[str, Any], web.Response | None]:
-        self.counts.total += 1
-        self.counts.by_path[request.path] += 1
+        counts = self.counts
+        counts.total += 1
+        counts.by_path[request.path] += 1
+        counts.last_at = time.monotonic()
+        if counts.first_at is None:
+            counts.first_at = counts.last_at
         try:
             body = await request.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
@@ -384,10 +401,11 @@ def _logprob_block(prompt: str, prompt_tokens: list[tuple[int, str]], text: str,
         values[0] = None  # nothing to condition the first token on
     first = 0 if echo else len(tokens) - len(reply_tokens)
     tokens, offsets, values = tokens[first:], offsets[first:], values[first:]
+    top = [None if v is None else {t: v} for t, v in zip(tokens, values, strict=True)]
     return {
         "tokens": tokens,
         "token_logprobs": values,
-        "top_logprobs": [None if v is None else {t: v} for t, v in zip(tokens, values)],
+        "top_logprobs": top,
         "text_offset": offsets,
     }
 

@@ -333,7 +333,7 @@ def count_items(variant: str) -> int | None:
     return 8280 if variant.startswith("probe") else None
 
 
-WORLDVALUESBENCH = Benchmark(
+BENCHMARK = Benchmark(
     name="worldvaluesbench",
     description="predict a World Values Survey respondent's answer from their demographics; "
                 "W1 between model and human answer distributions",
@@ -343,4 +343,5 @@ WORLDVALUESBENCH = Benchmark(
     create=lambda variant, options: WVBTask(variant, options),
     count_items=count_items,
     aliases=("wvb",),
+    demo=(("probe", {}, 72),),
 )

@@ -9,13 +9,15 @@ seed-0 ``random.shuffle`` of the rows, first 70 % train, next 15 % test, the res
 
 Where the original would crash or guess, this module decides and counts (see the manifest):
 
-* junk (a non-numeric cell, or an infinite one) in an ordinal column is treated as missing and
-  counted under ``junk``; in a non-ordinal column it is kept verbatim, as the original does;
+* junk (a non-numeric cell, or an infinite one) in an ordinal column is treated as missing (the
+  original would crash on it); in a non-ordinal column it is kept verbatim, as the original does;
+  both are counted per column under ``junk``;
 * a non-integer number is truncated in ordinal columns (``int(2.7) == 2``, as the original) and kept
   as text in non-ordinal ones, counted under ``non_integer``; remaps only apply to integers;
 * an ordinal value beyond the int16 range cannot be stored and is counted as junk.
 
-Everything is vectorised per column with numpy/pyarrow: no Python loop runs over cells.
+Everything is vectorised per column with numpy/pyarrow; Python only loops over columns (and over
+the rare junk cells of non-ordinal columns).
 """
 
 from __future__ import annotations
@@ -26,7 +28,10 @@ import os
 import random
 import shutil
 import tempfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -71,7 +76,7 @@ class WVSTables:
     def row_of(self) -> dict[int, int]:
         """D_INTERVIEW -> row index (built once)."""
         if self._row_of is None:
-            self._row_of = dict(zip(self.ids.tolist(), range(len(self.ids))))
+            self._row_of = dict(zip(self.ids.tolist(), range(len(self.ids)), strict=True))
         return self._row_of
 
 
@@ -197,12 +202,17 @@ def _numbers(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
 def _codes(column: pa.ChunkedArray, kept: np.ndarray, name: str, meta: WVBMetadata,
            counts: dict[str, dict[str, int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Integer codes after the remaps (``_BLANK`` = blank/dropped), with junk and fraction masks."""
-    number, junk = _numbers(column)
-    number, junk = number[kept], junk[kept]
-    blank = np.isnan(number)
-    whole = np.where(blank, 0.0, np.trunc(number))
-    fraction = ~blank & (whole != number)
-    codes = np.where(blank, _BLANK, whole.astype(np.int64))
+    codes = _integers(column)
+    if codes is not None:  # fast path: a clean integer column, as in the real file
+        codes = codes[kept]
+        junk = fraction = np.zeros(len(codes), dtype=bool)
+    else:
+        number, junk = _numbers(column)
+        number, junk = number[kept], junk[kept]
+        blank = np.isnan(number)
+        whole = np.where(blank, 0.0, np.trunc(number))
+        fraction = ~blank & (whole != number)
+        codes = np.where(blank, _BLANK, whole.astype(np.int64))
     remap = meta.adjustments.get(name)
     if remap:
         remapped = codes.copy()
@@ -213,6 +223,21 @@ def _codes(column: pa.ChunkedArray, kept: np.ndarray, name: str, meta: WVBMetada
     _count(counts["junk"], name, int(junk.sum()))
     _count(counts["non_integer"], name, int(fraction.sum()))
     return codes, junk, fraction
+
+
+def _integers(column: pa.ChunkedArray) -> np.ndarray | None:
+    """int64 codes (``_BLANK`` for blank) if every cell is a plain integer, else None."""
+    if pa.types.is_integer(column.type):
+        parsed = pc.cast(column, pa.int64())
+    elif pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        try:
+            parsed = pc.cast(column, pa.int64())
+        except pa.ArrowInvalid:
+            return None
+    else:
+        return None
+    return np.asarray(pc.fill_null(parsed, _BLANK).to_numpy(zero_copy_only=False),
+                      dtype=np.int64)
 
 
 def _ordinal(column: pa.ChunkedArray, kept: np.ndarray, name: str, meta: WVBMetadata,
@@ -244,7 +269,7 @@ def _labels(column: pa.ChunkedArray, kept: np.ndarray, name: str, meta: WVBMetad
     odd = np.flatnonzero(junk | fraction)  # rare: kept as text like the original
     if len(odd):
         raw = column.take(pa.array(kept[odd])).to_pylist()
-        for offset, (row, text) in enumerate(zip(odd.tolist(), raw)):
+        for offset, (row, text) in enumerate(zip(odd.tolist(), raw, strict=True)):
             index[row] = len(dictionary) + offset
             dictionary.append(text if junk[row] else _float_text(str(text)))
     return pc.take(pa.array(dictionary, pa.string()), pa.array(index, mask=index < 0))
@@ -276,6 +301,7 @@ def write_build(tables: WVSTables, out_dir: Path, tsv: bool = False) -> None:
 
     With ``tsv`` also the original layout ``{full,train,valid,test}/{split}_{demographic,value}_qa
     .tsv``: full in file order, each split in shuffled order, values as integers or blank.
+    The files are written by a few threads (Arrow's writers release the GIL).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -283,14 +309,18 @@ def write_build(tables: WVSTables, out_dir: Path, tsv: bool = False) -> None:
               "split": pa.array(tables.split.tolist(), pa.string()).dictionary_encode(),
               "shuffle_rank": pa.array(tables.shuffle_rank, pa.int64())}
     value_table = _value_table(tables)
-    pq.write_table(pa.table({**common, **{c: value_table.column(c)
-                                          for c in tables.value_columns}}),
-                   out_dir / VALUE_FILE)
-    pq.write_table(pa.table({**common, **{c: tables.demographics.column(c)
-                                          for c in tables.demographic_columns}}),
-                   out_dir / DEMOGRAPHIC_FILE)
+    jobs: list[Callable[[], None]] = [
+        partial(pq.write_table, pa.table({**common, **{c: value_table.column(c)
+                                                       for c in tables.value_columns}}),
+                out_dir / VALUE_FILE),
+        partial(pq.write_table, pa.table({**common, **{c: tables.demographics.column(c)
+                                                       for c in tables.demographic_columns}}),
+                out_dir / DEMOGRAPHIC_FILE)]
     if tsv:
-        _write_tsvs(tables, value_table, out_dir)
+        jobs += _tsv_jobs(tables, value_table, out_dir)
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        for future in [pool.submit(job) for job in jobs]:
+            future.result()
     (out_dir / MANIFEST).write_text(json.dumps(tables.manifest, indent=2) + "\n", encoding="utf-8")
 
 
@@ -302,23 +332,27 @@ def _value_table(tables: WVSTables) -> pa.Table:
     return pa.table(arrays)
 
 
-def _write_tsvs(tables: WVSTables, value_table: pa.Table, out_dir: Path) -> None:
+def _tsv_jobs(tables: WVSTables, value_table: pa.Table, out_dir: Path) -> list[Callable[[], None]]:
     """Byte-for-byte what pandas ``to_csv(sep='\\t', index=False)`` wrote in the original."""
     orders = {"full": np.arange(len(tables.ids))}
     by_rank = np.argsort(tables.shuffle_rank, kind="stable")
     for name in SPLITS:
         orders[name] = by_rank[tables.split[by_rank] == name]
     demographic_table = tables.demographics.select([ID_COLUMN, *tables.demographic_columns])
+    jobs: list[Callable[[], None]] = []
     for split in ("full", "train", "valid", "test"):
         folder = out_dir / split
         folder.mkdir(exist_ok=True)
         order = pa.array(orders[split])
-        _write_tsv(value_table.take(order), folder / f"{split}_value_qa.tsv")
-        _write_tsv(demographic_table.take(order), folder / f"{split}_demographic_qa.tsv")
+        jobs.append(partial(_write_tsv, value_table, order, folder / f"{split}_value_qa.tsv"))
+        jobs.append(partial(_write_tsv, demographic_table, order,
+                            folder / f"{split}_demographic_qa.tsv"))
+    return jobs
 
 
-def _write_tsv(table: pa.Table, path: Path) -> None:
+def _write_tsv(table: pa.Table, rows: pa.Array, path: Path) -> None:
     """pandas/csv QUOTE_MINIMAL output; Arrow writes it unless a cell needs quotes (then csv)."""
+    table = table.take(rows)
     header = "\t".join(table.column_names) + "\n"
     options = pacsv.WriteOptions(include_header=False, delimiter="\t", quoting_style="none")
     with open(path, "wb") as handle:
@@ -332,7 +366,8 @@ def _write_tsv(table: pa.Table, path: Path) -> None:
     with open(path, "w", encoding="utf-8", newline="") as text:
         writer = csv.writer(text, delimiter="\t", lineterminator="\n")
         writer.writerow(table.column_names)
-        writer.writerows(zip(*(table.column(c).to_pylist() for c in table.column_names)))
+        columns = [table.column(c).to_pylist() for c in table.column_names]
+        writer.writerows(zip(*columns, strict=True))
 
 
 def load_build(out_dir: Path) -> WVSTables:

@@ -69,3 +69,6 @@ def score(
     if json_out is not None:
         json_out.write_text(text, encoding="utf-8")
     typer.echo(json.dumps(summary, indent=1))
+
+
+APPS = {"wvb": wvb_app}

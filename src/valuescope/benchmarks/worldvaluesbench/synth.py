@@ -17,6 +17,7 @@ import csv
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -68,7 +69,7 @@ def probe_respondents() -> list[ProbeRespondent]:
 
 def synthesize(n_respondents: int, seed: int, out_path: Path, meta: WVBMetadata,
                extra_columns: int = 0) -> dict:
-    """Write ``n_respondents`` respondents (+ the dropped-ID row) to ``out_path``; return a summary."""
+    """Write ``n_respondents`` respondents (+ the dropped-ID row) to ``out_path``; summarise."""
     if n_respondents < 1:
         raise ValueError("n_respondents must be at least 1")
     rng = np.random.default_rng(seed)
@@ -77,7 +78,7 @@ def synthesize(n_respondents: int, seed: int, out_path: Path, meta: WVBMetadata,
     answers = _Answers(people, rng, meta)
     for name in meta.value_columns:
         columns[name] = answers.column(name)
-    extras = _flaws(people, answers, columns, rng, meta)
+    extras = _flaws(people, columns, rng, meta)
     for name in meta.demographic_columns:
         columns[name] = _demographic(name, people, rng, meta)
     columns[ID_COLUMN] = people.ids
@@ -133,11 +134,11 @@ class _People:
         probes = probe_respondents()[:n]
         probe_country = []
         for person in probes:
-            country = person.id // 1_000_000
-            if continent_of.get(country) != person.continent:  # keep the probe's group
+            code = person.id // 1_000_000
+            if continent_of.get(code) != person.continent:  # keep the probe's group
                 same = [c for c in countries if continent_of[c] == person.continent]
-                country = int(rng.choice(same))
-            probe_country.append(country)
+                code = int(rng.choice(same))
+            probe_country.append(code)
 
         rest = n - len(probes)
         weights = rng.dirichlet(np.full(len(countries), 4.0))
@@ -256,11 +257,12 @@ class _Answers:
         return raw
 
 
-def _flaws(people: _People, answers: _Answers, columns: dict[str, np.ndarray],
-           rng: np.random.Generator, meta: WVBMetadata) -> dict:
+def _flaws(people: _People, columns: dict[str, np.ndarray], rng: np.random.Generator,
+           meta: WVBMetadata) -> dict:
     """A few out-of-range and junk cells, away from probe cells and the dropped row."""
     chosen: set[tuple[int, str]] = set()
-    out_of_range, junk = [], []
+    out_of_range: list[dict[str, Any]] = []
+    junk: list[dict[str, Any]] = []
     questions = meta.value_columns
     for kind, count in (("range", N_OUT_OF_RANGE), ("junk", N_JUNK)):
         tries = 0
