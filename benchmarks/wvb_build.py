@@ -1,12 +1,12 @@
 """Benchmark: valuescope's WVB build against a plain pandas version of the original pipeline.
 
-Synthesises a full-size WVS-7 file (97,000 respondents, ~600 columns) into ``benchmarks/.work/``,
-then runs each pipeline once in its own child process, measuring wall time (including interpreter
+Synthesises a full-size WVS-7 file (97,000 respondents, ~600 columns) into ``benchmarks/.work/``
+then runs each pipeline in its own child process, measuring wall time (including interpreter
 start and imports) and the child's peak RSS (``os.wait4``). Both write the original TSV layout;
 the script checks that every TSV is byte-identical (hence the same split membership, row order and
 value cells) and prints a markdown table.
 
-Usage: ``.venv/bin/python benchmarks/wvb_build.py [--respondents 97000] [--columns 600]``
+Usage: ``.venv/bin/python benchmarks/wvb_build.py [--respondents N] [--columns N] [--repeat N]``
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-WORK = ROOT / "benchmarks" / ".work"
+WORK = ROOT / "benchmarks" / ".work" / "wvb_build"  # git-ignored
 SPLITS = ("full", "train", "valid", "test")
 DROPPED = 858069901
 
@@ -166,6 +166,8 @@ def main() -> None:
     parser.add_argument("--respondents", type=int, default=97_000)
     parser.add_argument("--columns", type=int, default=600, help="total columns of the CSV")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs per pipeline (alternating); the fastest run is reported")
     parser.add_argument("--child", choices=["valuescope", "pandas"], help=argparse.SUPPRESS)
     parser.add_argument("--csv", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -192,11 +194,14 @@ def main() -> None:
     summary = synthesize(args.respondents, args.seed, csv_path, meta, extra_columns=extra)
     synth_s = time.perf_counter() - start
 
-    results = {}
-    for kind in ("pandas", "valuescope"):
-        out_dir = WORK / f"out-{kind}"
-        shutil.rmtree(out_dir, ignore_errors=True)
-        results[kind] = _measure(kind, csv_path, out_dir)
+    results: dict[str, dict] = {}
+    for _ in range(args.repeat):
+        for kind in ("pandas", "valuescope"):
+            out_dir = WORK / f"out-{kind}"
+            shutil.rmtree(out_dir, ignore_errors=True)
+            run = _measure(kind, csv_path, out_dir)
+            if kind not in results or run["wall_s"] < results[kind]["wall_s"]:
+                results[kind] = run
     differ = _compare(WORK / "out-pandas", WORK / "out-valuescope")
 
     fast, slow = results["valuescope"], results["pandas"]
@@ -204,7 +209,8 @@ def main() -> None:
     print(f"Input: synthetic WVS-7 CSV, {summary['rows']:,} rows (one dropped) x "
           f"{summary['columns']} columns, {size_mb:.0f} MB (synthesised in {synth_s:.1f} s). "
           f"Machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"pandas {pandas.__version__}, pyarrow {pyarrow.__version__}.")
+          f"pandas {pandas.__version__}, pyarrow {pyarrow.__version__}; load average "
+          f"{os.getloadavg()[0]:.1f} at the end; best of {args.repeat} run(s) each.")
     print()
     print("| pipeline | wall time (s) | compute time (s) | peak RSS (MB) |")
     print("|---|---:|---:|---:|")

@@ -131,6 +131,8 @@ def run(
     base_url: Optional[str] = typer.Option(None, help="OpenAI-compatible server URL "
                                            "(default $OPENAI_BASE_URL)."),
     max_connections: int = typer.Option(32, help="Requests in flight at most (HTTP backends)."),
+    endpoint: str = typer.Option("auto", help="openai backend: chat, completions, or auto "
+                                 "(chat for messages, completions for plain prompts)."),
     batch_size: Optional[int] = typer.Option(None, help="Batch size for local models."),
     timeout: float = typer.Option(120.0, help="Seconds per model call before a retry."),
     max_retries: int = typer.Option(4, help="Retries per request before it is recorded as "
@@ -164,13 +166,13 @@ def run(
                         "or --resume RUN_DIR")
     benchmark, variant = registry.parse_task_spec(task)
     options = parse_benchmark_options(benchmark, list(ctx.args))
-    model_spec = model_specs.parse(model, base_url=base_url or os.environ.get("OPENAI_BASE_URL"),
-                                   max_connections=max_connections, batch_size=batch_size,
-                                   trust_remote_code=trust_remote_code)
-    judge_spec = None if judge is None else model_specs.parse(
-        judge, base_url=base_url or os.environ.get("OPENAI_BASE_URL"),
-        max_connections=max_connections, batch_size=batch_size,
-        trust_remote_code=trust_remote_code)
+    if endpoint not in ("auto", "chat", "completions"):
+        raise UserError(f"--endpoint must be auto, chat or completions, not {endpoint!r}")
+    backend_settings = dict(base_url=base_url or os.environ.get("OPENAI_BASE_URL"),
+                            max_connections=max_connections, batch_size=batch_size,
+                            trust_remote_code=trust_remote_code, endpoint=endpoint)
+    model_spec = model_specs.parse(model, **backend_settings)
+    judge_spec = None if judge is None else model_specs.parse(judge, **backend_settings)
     config = pipeline.RunConfig(task=f"{benchmark.name}:{variant}", options=options,
                                 model=model_spec, limit=limit, settings=settings,
                                 judge=judge_spec)

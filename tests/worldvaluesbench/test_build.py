@@ -46,7 +46,7 @@ def meta():
 
 
 def columns_of(meta) -> list[str]:
-    return ["version", *meta.questions, "W_WEIGHT"]
+    return ["version", *meta.questions, "W_WEIGHT", "S018"]
 
 
 def default_cell(meta, column: str) -> str:
@@ -63,6 +63,7 @@ def wvs_text(meta, ids=IDS, rows=EDGE_ROWS, version="5-0-0 (2022-12-14)", sep=",
     lines = [sep.join(columns)]
     for respondent in ids:
         overrides = {"D_INTERVIEW": str(respondent), "version": version, "W_WEIGHT": "1.25",
+                     "S018": "1",
                      **rows.get(respondent, {})}
         lines.append(sep.join(overrides.get(c, default_cell(meta, c)) for c in columns))
     return "\n".join(lines) + "\n"
@@ -244,12 +245,22 @@ def test_truncated_line_names_the_line(tmp_path, meta):
     lines = wvs_text(meta).splitlines()
     lines[3] = ",".join(lines[3].split(",")[:40])  # fourth line: the third respondent
     with pytest.raises(DataFileError, match=r"line 4: truncated or malformed row: 40 fields "
-                                            r"where the header has 284"):
+                                            r"where the header has 285"):
         build_tables(bad(tmp_path, "wvs.csv", "\n".join(lines) + "\n"), meta)
 
 
 def test_non_utf8_names_line_and_column(tmp_path, meta):
     data = wvs_text(meta, rows={156070002: {"Q3": "\udcff"}}).encode("utf-8", "surrogateescape")
+    with pytest.raises(DataFileError, match=r"line 3, column 'Q3': not UTF-8 text \(byte 0xff\)"):
+        build_tables(bad(tmp_path, "wvs.csv", data), meta)
+
+
+def test_non_utf8_in_columns_wvb_does_not_read(tmp_path, meta):
+    rows = {156070001: {"S018": "1\udce9"}}  # S018 is not read: fine on its own
+    path = bad(tmp_path, "ok.csv", wvs_text(meta, rows=rows).encode("utf-8", "surrogateescape"))
+    assert build_tables(path, meta).manifest["rows"]["full"] == 13
+    rows[156070002] = {"Q3": "\udcff"}  # ... but the error names the cell that matters
+    data = wvs_text(meta, rows=rows).encode("utf-8", "surrogateescape")
     with pytest.raises(DataFileError, match=r"line 3, column 'Q3': not UTF-8 text \(byte 0xff\)"):
         build_tables(bad(tmp_path, "wvs.csv", data), meta)
 
@@ -379,3 +390,16 @@ def test_load_tables_builds_once_into_the_cache(tmp_path, edge_csv, tables, meta
 def test_load_build_refuses_other_folders(tmp_path, meta):
     with pytest.raises(DataFileError, match=r"not a WorldValuesBench build \(no manifest\.json\)"):
         load_tables(tmp_path, meta)
+
+
+def test_survey_weights_are_kept_for_the_weights_option(tmp_path, meta):
+    rows = {156070001: {"W_WEIGHT": "2.5"}, 156070002: {"W_WEIGHT": "-5"},
+            156070003: {"W_WEIGHT": ""}}
+    tables = build_tables(write(tmp_path / "w.csv", wvs_text(meta, rows=rows)), meta)
+    weight_of = dict(zip(tables.ids.tolist(), tables.weights.tolist(), strict=True))
+    assert weight_of[156070001] == 2.5
+    assert np.isnan(weight_of[156070002]) and np.isnan(weight_of[156070003])
+    assert weight_of[156070004] == 1.25
+    write_build(tables, tmp_path / "out")
+    loaded = load_build(tmp_path / "out")
+    np.testing.assert_array_equal(loaded.weights, tables.weights)

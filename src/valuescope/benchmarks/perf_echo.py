@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from valuescope.core.benchmark import Benchmark, Item, Option
-from valuescope.core.requests import Generate, Generation, Message, Response
+from valuescope.core.requests import Generate, Generation, Message, Request, Response
 
 
 class PerfEchoTask:
@@ -19,7 +19,7 @@ class PerfEchoTask:
         return [Item(id=f"{i:07d}", data={"prompt": f"Say something about the number {i}."})
                 for i in range(count)]
 
-    def requests(self, item: Item) -> list[Generate]:
+    def requests(self, item: Item) -> list[Request]:
         return [Generate(messages=(Message("user", item.data["prompt"]),), max_tokens=16)]
 
     def score(self, item: Item, responses: Sequence[Response | None]) -> dict[str, Any]:

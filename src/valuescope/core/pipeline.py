@@ -142,8 +142,8 @@ async def _run_stages(task: Task, items: list[Item], store: Store, config: RunCo
                             f"{config.task} on {config.model.spec}", show_progress)
         if judged:
             answers = store.responses()
-            follow = [task.judge_requests(item, [answers.get(cache_key(model.identity, r))
-                                                 for r in rs])  # type: ignore[attr-defined]
+            judge_requests = task.judge_requests  # type: ignore[attr-defined]
+            follow = [judge_requests(item, [answers.get(cache_key(model.identity, r)) for r in rs])
                       for item, rs in zip(items, per_item)]
             judge_stats = await _send(judge or model, store, [r for rs in follow for r in rs],
                                       config, f"judging with {(config.judge or config.model).spec}",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal, Union
 
 Role = Literal["system", "user", "assistant"]
@@ -96,7 +96,11 @@ Response = Union[Generation, Scores, Failure]
 
 
 def to_json(obj: Request | Response) -> dict[str, Any]:
-    return asdict(obj)
+    """Plain-dict form (like ``dataclasses.asdict``, several times faster: it is on the hot path)."""
+    data = dict(obj.__dict__)
+    if "messages" in data:
+        data["messages"] = [{"role": m.role, "content": m.content} for m in data["messages"]]
+    return data
 
 
 def request_from_json(data: dict[str, Any]) -> Request:

@@ -6,14 +6,14 @@ Every label passes through ``html.escape``: series names can come from user inpu
 from __future__ import annotations
 
 from html import escape
-from typing import Sequence
+from typing import Mapping, Sequence
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf")
 DASHED = {"uniform": "6 4", "majority": "2 3"}
 
 
-def line_chart(x: Sequence[float], series: dict[str, Sequence[float | None]], *, x_label: str,
+def line_chart(x: Sequence[float], series: Mapping[str, Sequence[float | None]], *, x_label: str,
                y_label: str, y_max: float = 100.0, width: int = 560, height: int = 320) -> str:
     left, right, top, bottom = 52, 170, 16, 44
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -55,7 +55,7 @@ def line_chart(x: Sequence[float], series: dict[str, Sequence[float | None]], *,
     return "".join(parts)
 
 
-def bar_chart(labels: Sequence[str], series: dict[str, Sequence[float | None]], *, y_label: str,
+def bar_chart(labels: Sequence[str], series: Mapping[str, Sequence[float | None]], *, y_label: str,
               y_max: float, width: int = 640, height: int = 300) -> str:
     left, right, top, bottom = 52, 150, 16, 90
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -76,10 +76,10 @@ def bar_chart(labels: Sequence[str], series: dict[str, Sequence[float | None]], 
                      f'text-anchor="end" transform="rotate(-35 {x:.1f} {top + plot_h + 12})">'
                      f'{escape(label[:28])}</text>')
         for s, values in enumerate(series.values()):
-            value = values[g]
-            if value is None:
+            bar = values[g]
+            if bar is None:
                 continue
-            h = min(value, y_max) / (y_max or 1) * plot_h
+            h = min(bar, y_max) / (y_max or 1) * plot_h
             bx = left + g * group_w + group_w * 0.1 + s * bar_w
             parts.append(f'<rect x="{bx:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w:.1f}" '
                          f'height="{h:.1f}" fill="{PALETTE[s % len(PALETTE)]}"/>')

@@ -7,7 +7,7 @@ stored in the run manifest (never the API key), so ``--resume`` can rebuild the 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from valuescope.errors import UserError
@@ -25,7 +25,7 @@ class ModelSpec:
     max_connections: int = 32
     batch_size: int | None = None
     trust_remote_code: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
+    endpoint: str = "auto"  # openai backend: auto | chat | completions
 
     @property
     def backend(self) -> str:
@@ -38,7 +38,7 @@ class ModelSpec:
     def to_manifest(self) -> dict[str, Any]:
         return {"spec": self.spec, "base_url": self.base_url,
                 "max_connections": self.max_connections, "batch_size": self.batch_size,
-                "trust_remote_code": self.trust_remote_code}
+                "trust_remote_code": self.trust_remote_code, "endpoint": self.endpoint}
 
 
 def parse(spec: str, **settings: Any) -> ModelSpec:
@@ -63,7 +63,8 @@ def build(model_spec: ModelSpec) -> Model:
 
         return OpenAICompatModel(target, base_url=model_spec.base_url,
                                  api_key=os.environ.get("OPENAI_API_KEY"),
-                                 max_connections=model_spec.max_connections)
+                                 max_connections=model_spec.max_connections,
+                                 endpoint=model_spec.endpoint)  # type: ignore[arg-type]
     from valuescope.models.hf import HFModel
 
     if target in ("", "default", "smollm2"):

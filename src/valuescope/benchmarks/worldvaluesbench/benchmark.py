@@ -21,7 +21,8 @@ from valuescope.benchmarks.worldvaluesbench.metadata import (COUNTRY, EDUCATION,
                                                              WVBMetadata, load_metadata)
 from valuescope.benchmarks.worldvaluesbench.parse import parse_reply
 from valuescope.core.benchmark import Benchmark, Item, Option
-from valuescope.core.requests import Failure, Generate, Generation, Message, Response, Score, Scores
+from valuescope.core.requests import (Failure, Generate, Generation, Message, Request, Response,
+                                      Score, Scores)
 from valuescope.errors import UserError
 
 SYNTHETIC_RESPONDENTS = 6000
@@ -168,7 +169,7 @@ class WVBTask:
         tables = self.tables()
         order = self._split_order(split)
         groups = self._groups()
-        rows = []
+        rows: list[dict[str, Any]] = []
         for column, question in enumerate(tables.value_columns):
             answered = order[tables.values[order, column] >= 0]
             rows.extend(_row(question, int(tables.ids[row]), groups[row]) for row in answered)
@@ -195,7 +196,7 @@ class WVBTask:
         continents = list(dict.fromkeys(g[0] for g in groups.values() if g[0]))
         levels = list(dict.fromkeys(g[2] for g in groups.values() if g[2]))
         rng = random.Random(self.options["seed"])
-        rows = []
+        rows: list[dict[str, Any]] = []
         for question in questions:
             column = tables.value_columns.index(question)
             answered: dict[tuple[str, str, str], list[int]] = defaultdict(list)
@@ -261,7 +262,7 @@ class WVBTask:
             demographics = [(v, values.get(v)) for v in variables]
         return prompts.build_prompt(self.meta, item.data["question"], demographics)
 
-    def requests(self, item: Item) -> list[Generate | Score]:
+    def requests(self, item: Item) -> list[Request]:
         if item.data["missing"]:
             return []
         messages = (Message("user", self._prompt(item)),)
@@ -274,8 +275,8 @@ class WVBTask:
                 + int(item.data["question"].lstrip("Q").rstrip("ABC") or 0)) % 2**31
         return [Generate(messages=messages, max_tokens=self.options["max-tokens"],
                          temperature=self.options["temperature"], seed=seed,
-                         choices=tuple(prompts.reply_for(k)
-                                       for k in self._choice_order[item.data["question"]]))]
+                         choices=tuple(prompts.reply_for(k) for k in self._choice_order.get(
+                             item.data["question"], range(low, high + 1))))]
 
     def score(self, item: Item, responses: Sequence[Response | None]) -> dict[str, Any]:
         data = item.data

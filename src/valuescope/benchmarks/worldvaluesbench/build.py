@@ -52,9 +52,10 @@ from valuescope.errors import DataFileError
 MISSING = -1  # every valid answer is >= 0 after the remaps
 SPLITS = ("train", "test", "valid")  # in the order the shuffled list is sliced
 FORMAT = "valuescope-wvb-build"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: survey weights (W_WEIGHT) kept for --weights
 SPLIT_SEED = 0
 VERSION_COLUMN = "version"  # the real WVS file has one; synthetic files say so in it
+WEIGHT_COLUMN = "W_WEIGHT"  # survey weight; only read for the --weights option
 SYNTHETIC_MARK = "SYNTHETIC"
 MANIFEST, VALUE_FILE, DEMOGRAPHIC_FILE = "manifest.json", "value.parquet", "demographic.parquet"
 _BLANK = np.iinfo(np.int64).min  # blank or dropped code, distinct from every real code
@@ -71,6 +72,7 @@ class WVSTables:
     demographic_columns: list[str]
     demographics: pa.Table  # D_INTERVIEW + 42 string columns (labels), null for blank
     manifest: dict
+    weights: np.ndarray | None = None  # float64 W_WEIGHT per row (NaN if blank); None if absent
     _row_of: dict[int, int] | None = field(default=None, init=False, repr=False, compare=False)
 
     def row_of(self) -> dict[int, int]:
@@ -89,7 +91,7 @@ def build_tables(wvs_path: Path, meta: WVBMetadata) -> WVSTables:
 
 def _build(path: Path, meta: WVBMetadata, sha256: str) -> WVSTables:
     columns = list(meta.questions)
-    table = read_wvs(path, columns, optional=[VERSION_COLUMN])
+    table = read_wvs(path, columns, optional=[VERSION_COLUMN, WEIGHT_COLUMN])
     ids_all = _ids(table.column(ID_COLUMN), path)
     keep = ids_all != DROPPED_RESPONDENT
     kept = np.flatnonzero(keep)
@@ -113,6 +115,7 @@ def _build(path: Path, meta: WVBMetadata, sha256: str) -> WVSTables:
 
     split, rank = split_rows(len(ids))
     version = _version(table)
+    weights = _weights(table, kept)
     manifest = {
         "format": FORMAT, "format_version": FORMAT_VERSION,
         "source": {"name": path.name, "sha256": sha256, "size": path.stat().st_size},
@@ -125,12 +128,24 @@ def _build(path: Path, meta: WVBMetadata, sha256: str) -> WVSTables:
         "rows": _per_split(split, np.ones(len(ids), dtype=np.int64)),
         "examples": _per_split(split, (values != MISSING).sum(axis=1)),
         "columns": {"value": len(value_columns), "demographic": len(demographic_columns)},
+        "weights": weights is not None,
         **{key: dict(sorted(found.items(), key=lambda kv: columns.index(kv[0])))
            for key, found in counts.items()},
     }
     return WVSTables(ids=ids, split=split, shuffle_rank=rank, value_columns=value_columns,
                      values=values, demographic_columns=demographic_columns,
-                     demographics=pa.table(demo), manifest=manifest)
+                     demographics=pa.table(demo), manifest=manifest, weights=weights)
+
+
+def _weights(table: pa.Table, kept: np.ndarray) -> np.ndarray | None:
+    """The survey weight W_WEIGHT (not used by the paper; for ``--weights``), NaN where unusable."""
+    if WEIGHT_COLUMN not in table.column_names:
+        return None
+    column = pc.cast(table.column(WEIGHT_COLUMN), pa.string())
+    numeric = pc.if_else(pc.match_substring_regex(column, _NUMBER), column, None)
+    weights = pc.cast(numeric, pa.float64()).to_numpy(zero_copy_only=False)[kept]
+    weights[~(weights > 0)] = np.nan  # blank, zero, negative (missing codes): no weight
+    return weights
 
 
 def split_rows(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -308,6 +323,8 @@ def write_build(tables: WVSTables, out_dir: Path, tsv: bool = False) -> None:
     common = {ID_COLUMN: pa.array(tables.ids, pa.int64()),
               "split": pa.array(tables.split.tolist(), pa.string()).dictionary_encode(),
               "shuffle_rank": pa.array(tables.shuffle_rank, pa.int64())}
+    if tables.weights is not None:
+        common[WEIGHT_COLUMN] = pa.array(tables.weights, pa.float64())
     value_table = _value_table(tables)
     jobs: list[Callable[[], None]] = [
         partial(pq.write_table, pa.table({**common, **{c: value_table.column(c)
@@ -388,7 +405,7 @@ def load_build(out_dir: Path) -> WVSTables:
         demo = pq.read_table(out_dir / DEMOGRAPHIC_FILE)
     except (OSError, pa.ArrowException) as exc:
         raise DataFileError(out_dir, f"incomplete or damaged build ({exc})") from None
-    fixed = {ID_COLUMN, "split", "shuffle_rank"}
+    fixed = {ID_COLUMN, "split", "shuffle_rank", WEIGHT_COLUMN}
     value_columns = [c for c in value.column_names if c not in fixed]
     values = np.empty((value.num_rows, len(value_columns)), dtype=np.int16, order="F")
     for j, name in enumerate(value_columns):
@@ -401,7 +418,9 @@ def load_build(out_dir: Path) -> WVSTables:
         split=np.asarray(split_column.to_pylist(), dtype="<U5"),
         shuffle_rank=value.column("shuffle_rank").to_numpy().astype(np.int64),
         value_columns=value_columns, values=values, demographic_columns=demographic_columns,
-        demographics=demo.select([ID_COLUMN, *demographic_columns]), manifest=manifest)
+        demographics=demo.select([ID_COLUMN, *demographic_columns]), manifest=manifest,
+        weights=(value.column(WEIGHT_COLUMN).to_numpy() if WEIGHT_COLUMN in value.column_names
+                 else None))
 
 
 def load_tables(path: Path, meta: WVBMetadata) -> WVSTables:

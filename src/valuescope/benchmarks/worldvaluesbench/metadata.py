@@ -54,7 +54,7 @@ class WVBMetadata:
 
 
 def _int_or_none(value: object) -> int | None:
-    return None if value in ("", None) else int(value)  # type: ignore[arg-type]
+    return None if value in ("", None) else int(str(value))
 
 
 def _read_json(key: str, data_dir: Path | None) -> dict:

@@ -13,7 +13,7 @@ import codecs
 import csv
 import io
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -92,7 +92,7 @@ def _read_csv(opener: Opener, where: str, required: Sequence[str], optional: Seq
         with opener() as handle:
             return pacsv.read_csv(handle, convert_options=convert)
     except pa.ArrowInvalid as exc:
-        raise _diagnose(opener, where, names, str(exc)) from None
+        raise _diagnose(opener, where, names, set(include), str(exc)) from None
 
 
 def _header(head: bytes, where: str) -> list[str]:
@@ -132,17 +132,18 @@ def _check_columns(names: Sequence[str], required: Sequence[str], where: str,
         seen.add(name)
 
 
-def _diagnose(opener: Opener, where: str, names: list[str], message: str) -> DataFileError:
+def _diagnose(opener: Opener, where: str, names: list[str], include: set[str],
+              message: str) -> DataFileError:
     """Turn an Arrow parse error into a message with a line number (rescans the file once)."""
     if "UTF8" in message or "UTF-8" in message:
         with opener() as handle:
             for number, raw in enumerate(handle, start=1):
-                try:
-                    raw.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    return DataFileError(where, f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); "
-                                                "save the file as UTF-8", line=number,
-                                         column=_column_at(raw, exc.start, names))
+                for offset in _bad_utf8(raw):
+                    column = _column_at(raw, offset, names)
+                    if column is None or column in include:  # Arrow only decodes what it reads
+                        return DataFileError(where, f"not UTF-8 text (byte 0x{raw[offset]:02x}); "
+                                                    "save the file as UTF-8", line=number,
+                                             column=column)
     if "Expected" in message and "columns" in message:
         with opener() as handle:
             text = io.TextIOWrapper(handle, encoding="utf-8", errors="replace", newline="")
@@ -153,6 +154,18 @@ def _diagnose(opener: Opener, where: str, names: list[str], message: str) -> Dat
                                                 f"fields where the header has {len(names)}",
                                          line=reader.line_num)
     return DataFileError(where, f"cannot read as CSV: {message.splitlines()[0]}")
+
+
+def _bad_utf8(raw: bytes) -> Iterator[int]:
+    """Offsets of the invalid UTF-8 sequences in ``raw``."""
+    start = 0
+    while start < len(raw):
+        try:
+            raw[start:].decode("utf-8")
+            return
+        except UnicodeDecodeError as exc:
+            yield start + exc.start
+            start += exc.end
 
 
 def _column_at(raw: bytes, offset: int, names: list[str]) -> str | None:
