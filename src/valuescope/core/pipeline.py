@@ -113,7 +113,12 @@ def execute(config: RunConfig, run_dir: Path, resume: bool = False,
     try:
         task = make_task(config)
         items = task.load(config.limit)
-        outcome = asyncio.run(_run_stages(task, items, store, config, show_progress))
+        try:
+            outcome = asyncio.run(_run_stages(task, items, store, config, show_progress))
+        except KeyboardInterrupt:
+            print(f"interrupted: every answer received so far is saved; finish with "
+                  f"`valuescope run --resume {run_dir}`", file=sys.stderr)
+            raise
         return finish(store, task, items, config, run_dir, *outcome)
     finally:
         store.close()

@@ -14,8 +14,8 @@ DASHED = {"uniform": "6 4", "majority": "2 3"}
 
 
 def line_chart(x: Sequence[float], series: Mapping[str, Sequence[float | None]], *, x_label: str,
-               y_label: str, y_max: float = 100.0, width: int = 560, height: int = 320) -> str:
-    left, right, top, bottom = 52, 170, 16, 44
+               y_label: str, y_max: float = 100.0, width: int = 760, height: int = 340) -> str:
+    left, right, top, bottom = 52, 250, 16, 44
     plot_w, plot_h = width - left - right, height - top - bottom
     x_min, x_max = min(x), max(x)
 
@@ -50,7 +50,7 @@ def line_chart(x: Sequence[float], series: Mapping[str, Sequence[float | None]],
         parts.append(f'<line x1="{left + plot_w + 10}" x2="{left + plot_w + 30}" y1="{y_legend - 4}"'
                      f' y2="{y_legend - 4}" stroke="{colour}" stroke-width="2" '
                      f'stroke-dasharray="{dash}"/><text x="{left + plot_w + 34}" y="{y_legend}" '
-                     f'font-size="11">{escape(name[:26])}</text>')
+                     f'font-size="11">{escape(name[:40])}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
