@@ -134,6 +134,8 @@ def run(
     endpoint: str = typer.Option("auto", help="openai backend: chat, completions, or auto "
                                  "(chat for messages, completions for plain prompts)."),
     batch_size: Optional[int] = typer.Option(None, help="Batch size for local models."),
+    threads: Optional[int] = typer.Option(None, help="CPU threads for local models (default: "
+                                          "torch's; 1 is much faster when the CPU is shared)."),
     timeout: float = typer.Option(120.0, help="Seconds per model call before a retry."),
     max_retries: int = typer.Option(4, help="Retries per request before it is recorded as "
                                     "an error."),
@@ -170,7 +172,8 @@ def run(
         raise UserError(f"--endpoint must be auto, chat or completions, not {endpoint!r}")
     backend_settings = dict(base_url=base_url or os.environ.get("OPENAI_BASE_URL"),
                             max_connections=max_connections, batch_size=batch_size,
-                            trust_remote_code=trust_remote_code, endpoint=endpoint)
+                            trust_remote_code=trust_remote_code, endpoint=endpoint,
+                            threads=threads)
     model_spec = model_specs.parse(model, **backend_settings)
     judge_spec = None if judge is None else model_specs.parse(judge, **backend_settings)
     config = pipeline.RunConfig(task=f"{benchmark.name}:{variant}", options=options,
@@ -239,13 +242,14 @@ def demo(
     full: bool = typer.Option(False, help="Every item instead of a small sample (slow on CPU)."),
     out: Path = typer.Option(Path("demo-run"), help="Run folder."),
     model: str = typer.Option("hf", "--model", "-m", help=MODEL_HELP),
+    threads: Optional[int] = typer.Option(None, help="CPU threads for the local model."),
     quiet: bool = typer.Option(False, help="No progress bar."),
 ) -> None:
     """Run every benchmark on the embedded SmolLM2 model (small samples; a few minutes on CPU)
     and write results.json + report.html."""
     from valuescope.demo import run_demo
 
-    run_demo(out, model, full=full, show_progress=not quiet)
+    run_demo(out, model, full=full, show_progress=not quiet, threads=threads)
 
 
 @data_app.command("check")

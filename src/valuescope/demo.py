@@ -22,14 +22,16 @@ def demo_tasks() -> list[tuple[str, dict[str, Any], int]]:
             for variant, options, limit in registry.get(name).demo]
 
 
-def run_demo(out: Path, model: str, full: bool = False, show_progress: bool = True) -> None:
+def run_demo(out: Path, model: str, full: bool = False, show_progress: bool = True,
+             threads: int | None = None) -> None:
     from rich.console import Console
 
     console = Console()
     entries = []
-    for task, options, limit in demo_tasks():
-        subdir = task.replace(":", "-")
-        config = pipeline.RunConfig(task=task, options=options, model=model_specs.parse(model),
+    for index, (task, options, limit) in enumerate(demo_tasks(), start=1):
+        subdir = f"{index:02d}-{task.replace(':', '-')}"
+        config = pipeline.RunConfig(task=task, options=options,
+                                    model=model_specs.parse(model, threads=threads),
                                     limit=None if full else limit)
         console.print(f"[bold]{task}[/bold] ({'all items' if full else f'{limit} items'}) "
                       f"on {model}")

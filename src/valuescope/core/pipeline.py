@@ -75,19 +75,28 @@ def dry_run(config: RunConfig) -> dict[str, Any]:
     items = task.load(config.limit)
     requests = [r for item in items for r in task.requests(item)]
     unique = {cache_key({}, r): r for r in requests}
-    chars = sum(_prompt_chars(r) for r in unique.values())
-    return {"task": config.task, "items": len(items), "requests": len(requests),
-            "unique_requests": len(unique), "prompt_chars": chars,
-            "prompt_tokens_estimate": round(chars / 4),
+    texts = [_prompt_text(r) for r in unique.values()]
+    plan = {"task": config.task, "items": len(items), "requests": len(requests),
+            "unique_requests": len(unique), "prompt_chars": sum(len(t) for t in texts),
+            "prompt_tokens_estimate": sum(_token_estimate(t) for t in texts),
             "max_new_tokens": sum(r.max_tokens for r in unique.values() if isinstance(r, Generate))}
+    if hasattr(task, "judge_requests"):
+        plan["judge"] = "plus the judge's requests once answers exist (not counted here)"
+    return plan
 
 
-def _prompt_chars(request: Request) -> int:
+def _prompt_text(request: Request) -> str:
     text = (request.prompt if request.prompt is not None
             else "".join(m.content for m in request.messages))
     if isinstance(request, Generate):
-        return len(text)
-    return len(text) * len(request.continuations) + sum(len(c) for c in request.continuations)
+        return text
+    return (text + request.prefix) * len(request.continuations) + "".join(request.continuations)
+
+
+def _token_estimate(text: str) -> int:
+    """About one token per CJK character and per four other characters (no tokenizer needed)."""
+    wide = sum(1 for char in text if "\u2e80" <= char <= "\u9fff" or "\uac00" <= char <= "\ud7af")
+    return round(wide + (len(text) - wide) / 4)
 
 
 def _open_store(run_dir: Path, config: RunConfig, resume: bool) -> tuple[Store, RunConfig]:

@@ -64,6 +64,8 @@ class HFModel:
         self._lock = threading.Lock()
         self._model, self._tokenizer = _load(directory, gguf_file, dtype, device, trust_remote_code)
         template = self._tokenizer.chat_template
+        if isinstance(template, dict):  # several named templates: the plain chat one is "default"
+            template = template.get("default")
         if chat_template and not template:
             raise UserError(f"{resolved}: the tokenizer has no chat template")
         self._template: str | None = template if chat_template is not False and template else None
@@ -148,6 +150,9 @@ class HFModel:
             budget = request.max_tokens
             if self._max_length is not None:  # no room past the limit: finish_reason says "length"
                 budget = min(budget, self._max_length - len(ids))
+            if budget <= 0:
+                results[i] = Generation("", "length", len(ids), 0)
+                continue
             if request.temperature > 0:
                 results[i] = self._run_generate([(ids, budget, request.stop)], request)[0]
             else:
@@ -244,9 +249,8 @@ class HFModel:
         shared = _common_prefix(rows)  # >= 1: the caller checked each context has a token
         prefix = torch.tensor([rows[0][:shared]], device=self._device)
         out = self._model(input_ids=prefix, use_cache=True)
-        prefix_lp = torch.log_softmax(out.logits[0].float(), dim=-1)
-        head = _gather(prefix_lp[:-1], rows[0][1:shared])  # the shared tokens after the first
-        last = prefix_lp[-1]  # predicts each row's first token after the shared prefix
+        head = _logprobs_of(out.logits[0, :-1], rows[0][1:shared])  # shared tokens after the first
+        last = torch.log_softmax(out.logits[0, -1].float(), dim=-1)  # each row's next token
         result = [head + ([float(last[r[shared]])] if len(r) > shared else []) for r in rows]
         # Only rows with two or more own tokens need a pass: a row's last token is only a target.
         tails = [(n, r[shared:-1]) for n, r in enumerate(rows) if len(r) > shared + 1]
@@ -261,9 +265,7 @@ class HFModel:
             cache.batch_repeat_interleave(len(chunk))
             logits = self._model(input_ids=tokens, past_key_values=cache, use_cache=True).logits
             for (n, _), row_logits in zip(chunk, logits, strict=True):
-                targets = rows[n][shared + 1:]
-                row_lp = torch.log_softmax(row_logits[:len(targets)].float(), dim=-1)
-                result[n] += _gather(row_lp, targets)
+                result[n] += _logprobs_of(row_logits, rows[n][shared + 1:])
         return result
 
 
@@ -297,13 +299,17 @@ def _cut_at_stop(text: str, stop: Sequence[str]) -> int | None:
     return min(found) if found else None
 
 
-def _gather(logprobs: Any, targets: list[int]) -> list[float]:
+def _logprobs_of(logits: Any, targets: list[int], step: int = 256) -> list[float]:
+    """log-softmax(logits[j])[targets[j]] for each j < len(targets), a slice of rows at a time so
+    a long context with a large vocabulary never needs a second full-size copy of its logits."""
     import torch
 
-    if not targets:
-        return []
-    index = torch.tensor(targets, device=logprobs.device).unsqueeze(1)
-    return logprobs.gather(1, index).squeeze(1).tolist()
+    values: list[float] = []
+    for start in range(0, len(targets), step):
+        part = logits[start:start + step].float()[:len(targets) - start]
+        index = torch.tensor(targets[start:start + step], device=part.device).unsqueeze(1)
+        values += (part.gather(1, index).squeeze(1) - torch.logsumexp(part, dim=-1)).tolist()
+    return values
 
 
 def _common_prefix(rows: list[list[int]]) -> int:
@@ -338,7 +344,9 @@ def _load(directory: Path, gguf_file: str | None, dtype: str, device: str,
           trust_remote_code: bool) -> tuple[Any, Any]:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()  # our own progress bar is the one to watch
     where = directory / gguf_file if gguf_file else directory
     options: dict[str, Any] = {"trust_remote_code": trust_remote_code}
     if gguf_file:

@@ -26,6 +26,7 @@ class ModelSpec:
     batch_size: int | None = None
     trust_remote_code: bool = False
     endpoint: str = "auto"  # openai backend: auto | chat | completions
+    threads: int | None = None  # hf backend: torch CPU threads (None: torch's default)
 
     @property
     def backend(self) -> str:
@@ -38,7 +39,8 @@ class ModelSpec:
     def to_manifest(self) -> dict[str, Any]:
         return {"spec": self.spec, "base_url": self.base_url,
                 "max_connections": self.max_connections, "batch_size": self.batch_size,
-                "trust_remote_code": self.trust_remote_code, "endpoint": self.endpoint}
+                "trust_remote_code": self.trust_remote_code, "endpoint": self.endpoint,
+                "threads": self.threads}
 
 
 def parse(spec: str, **settings: Any) -> ModelSpec:
@@ -71,6 +73,10 @@ def build(model_spec: ModelSpec) -> Model:
         from valuescope.models.smollm2 import default_model_dir
 
         target = str(default_model_dir())
+    if model_spec.threads:
+        import torch
+
+        torch.set_num_threads(model_spec.threads)  # process-wide; 1 is far faster on a busy CPU
     kwargs: dict[str, Any] = {"trust_remote_code": model_spec.trust_remote_code}
     if model_spec.batch_size:
         kwargs["batch_size"] = model_spec.batch_size

@@ -344,5 +344,9 @@ BENCHMARK = Benchmark(
     create=lambda variant, options: WVBTask(variant, options),
     count_items=count_items,
     aliases=("wvb",),
-    demo=(("probe", {}, 72),),
+    # Distribution mode first: one forward pass per prompt; then a few greedy generations for the
+    # paper's generate-and-parse path. Only the three grouping demographics, so that prompts stay
+    # short (about 250 tokens instead of 1,100) and the demo runs in minutes on a CPU.
+    demo=(("probe", {"answer-mode": "distribution", "demographics": "grouping"}, 36),
+          ("probe", {"temperature": 0.0, "max-tokens": 64, "demographics": "grouping"}, 8)),
 )
