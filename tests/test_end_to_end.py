@@ -27,6 +27,8 @@ def stored_keys(run_dir: Path) -> set[str]:
     db = sqlite3.connect(run_dir / "store.sqlite")
     try:
         return {k for (k,) in db.execute("SELECT key FROM responses WHERE ok = 1")}
+    except sqlite3.OperationalError:  # the run has created the file but not its tables yet
+        return set()
     finally:
         db.close()
 

@@ -285,10 +285,17 @@ def test_over_long_requests_fail_alone(tiny_dir):
 def test_identity_records_weights_template_and_batch(tiny, tiny_dir):
     weights = hashlib.sha256((tiny_dir / "model.safetensors").read_bytes()).hexdigest()
     assert tiny.identity == {
-        "backend": "hf", "path": str(tiny_dir.resolve()), "weights_sha256": weights,
+        "backend": "hf", "name": tiny_dir.name, "weights_sha256": weights,
         "dtype": "float32", "chat_template_sha256": hashlib.sha256(TEMPLATE.encode()).hexdigest(),
         "batch_size": 4}
     json.dumps(tiny.identity)  # part of every cache key
+
+
+def test_weights_load_only_when_a_request_comes(tiny_dir):
+    model = HFModel(str(tiny_dir), batch_size=2)
+    assert model.identity["weights_sha256"] and model._model is None  # identity without weights
+    asyncio.run(model.answer([Score(continuations=(" a",), prompt="the cat")]))
+    assert model._model is not None
 
 
 def test_without_a_template_chats_render_as_plain_lines(plain_dir, tiny_dir, reference):

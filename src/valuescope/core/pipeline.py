@@ -18,7 +18,7 @@ from valuescope import __version__
 from valuescope.core import registry
 from valuescope.core.benchmark import Item, Task
 from valuescope.core.requests import Generate, Request, cache_key
-from valuescope.core.results import RESULTS_NAME, read_results, write_results
+from valuescope.core.results import RESULTS_NAME, write_results
 from valuescope.core.runner import RequestStats, RunSettings, run_requests
 from valuescope.core.store import STORE_NAME, Store
 from valuescope.errors import UserError
@@ -147,6 +147,7 @@ async def _run_stages(task: Task, items: list[Item], store: Store, config: RunCo
         judge_identity = (judge or model).identity if judged else None
         store.set_manifest({
             "config": config.to_manifest(), "model_identity": model.identity,
+            "model_path": getattr(model, "path", None),
             "judge_identity": judge_identity,
             "valuescope_version": __version__, "python": sys.version.split()[0],
             "platform": platform.platform(), "packages": _package_versions(),
@@ -240,10 +241,6 @@ def rescore(run_dir: Path, overrides: dict[str, Any]) -> dict[str, Any]:
                       manifest.get("judge_identity"), None)
     finally:
         store.close()
-
-
-def load_run_results(run_dir: Path) -> list[dict[str, Any]]:
-    return read_results(run_dir)
 
 
 def _now() -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
@@ -88,20 +90,20 @@ async def run_requests(model: Model, store: Store, requests: Sequence[Request],
         return stats
 
     size = max(1, model.batch_size)
-    batches = [pending[i:i + size] for i in range(0, len(pending), size)]
-    queue: asyncio.Queue[list[tuple[str, Request]]] = asyncio.Queue()
-    for batch in batches:
-        queue.put_nowait(batch)
+    batches = deque(pending[i:i + size] for i in range(0, len(pending), size))
     limit = AdaptiveLimit(min(settings.max_connections, model.max_concurrency))
     fatal: list[BaseException] = []
-    # Answers that arrive in the same event-loop tick share one transaction; the commit runs on the
-    # very next tick, so a crash can only lose answers received microseconds before it.
+    # Answers that arrive in the same event-loop tick share one transaction, handed on the next
+    # tick to a single writer thread (SQLite releases the GIL while it writes), so the event loop
+    # never waits on the disk and a crash can only lose answers received a moment before it.
     unsaved: list[tuple[str, Request, Response, int, float]] = []
     loop = asyncio.get_running_loop()
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="valuescope-store")
+    writes: list[asyncio.Future[None]] = []
 
     def commit() -> None:
         if unsaved:
-            store.put_responses(unsaved)
+            writes.append(loop.run_in_executor(writer, store.put_responses, unsaved.copy()))
             unsaved.clear()
 
     def record(key: str, request: Request, response: Response, attempts: int, seconds: float) -> None:
@@ -131,8 +133,8 @@ async def run_requests(model: Model, store: Store, requests: Sequence[Request],
         return results
 
     async def worker() -> None:
-        while not queue.empty() and not fatal:
-            batch = queue.get_nowait()
+        while batches and not fatal:
+            batch = batches.popleft()
             attempts = 0
             began = time.perf_counter()
             while batch:
@@ -165,6 +167,9 @@ async def run_requests(model: Model, store: Store, requests: Sequence[Request],
         for task in workers:
             task.cancel()
         commit()
+        # Every answer received is on disk before we return; a failed write is an error.
+        await asyncio.gather(*writes)
+        writer.shutdown(wait=True)
     if fatal:
         raise fatal[0]
     stats.seconds = time.perf_counter() - started

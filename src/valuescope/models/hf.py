@@ -62,20 +62,27 @@ class HFModel:
         self.batch_size = max(1, batch_size)
         self._device = device
         self._lock = threading.Lock()
-        self._model, self._tokenizer = _load(directory, gguf_file, dtype, device, trust_remote_code)
+        # The tokenizer and config now, the weights on the first request: a run whose answers are
+        # all in the store never pays for loading them.
+        self._where = (directory, gguf_file, dtype, device, trust_remote_code)
+        self._tokenizer, config = _load_tokenizer_and_config(*self._where)
+        self._model: Any = None
+        self._closed = False
         template = self._tokenizer.chat_template
         if isinstance(template, dict):  # several named templates: the plain chat one is "default"
             template = template.get("default")
         if chat_template and not template:
             raise UserError(f"{resolved}: the tokenizer has no chat template")
         self._template: str | None = template if chat_template is not False and template else None
-        self._max_length = max_length or getattr(self._model.config, "max_position_embeddings",
-                                                 None)
+        self._max_length = max_length or getattr(config, "max_position_embeddings", None)
         self._pad_id = _pad_id(self._tokenizer)
-        self._eos_ids = _eos_ids(self._model, self._tokenizer)
+        self._eos_ids: list[int] = []
+        # The weights' hash identifies the model, not where it lies, so a copy elsewhere (or the
+        # embedded model converted into another cache) keeps its cached answers.
+        self.path = str(resolved)
         self.identity: dict[str, Any] = {
             "backend": "hf",
-            "path": str(resolved),
+            "name": resolved.name,
             "weights_sha256": weights_sha256(weights),
             "dtype": dtype,
             "chat_template_sha256": _sha256_text(self._template) if self._template else None,
@@ -91,18 +98,21 @@ class HFModel:
     def _close(self) -> None:
         with self._lock:  # waits for a batch still running (e.g. after a runner timeout)
             self._model = None
-            self._tokenizer = None
+            self._closed = True
 
     # -- worker thread -------------------------------------------------------------------------
 
     def _answer(self, batch: list[Request]) -> list[Response | Exception]:
         import torch
 
-        if self._model is None:
-            raise RuntimeError("HFModel is closed")
         results: list[Response | Exception | None] = [None] * len(batch)
         # inference_mode is per thread, so it is entered here rather than around to_thread.
         with self._lock, torch.inference_mode():
+            if self._closed:
+                raise RuntimeError("HFModel is closed")
+            if self._model is None:
+                self._model = _load_model(*self._where)
+                self._eos_ids = _eos_ids(self._model, self._tokenizer)
             self._generate_all(batch, results)
             self._score_all(batch, results)
         return [r if r is not None else RuntimeError("unanswered") for r in results]
@@ -340,24 +350,41 @@ def _locate(path: Path) -> tuple[Path, str | None, list[Path]]:
     return path, None, weights
 
 
-def _load(directory: Path, gguf_file: str | None, dtype: str, device: str,
-          trust_remote_code: bool) -> tuple[Any, Any]:
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+def _options(gguf_file: str | None, trust_remote_code: bool) -> dict[str, Any]:
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # our own progress bar is the one to watch
-    where = directory / gguf_file if gguf_file else directory
     options: dict[str, Any] = {"trust_remote_code": trust_remote_code}
     if gguf_file:
         options["gguf_file"] = gguf_file
+    return options
+
+
+def _load_tokenizer_and_config(directory: Path, gguf_file: str | None, dtype: str, device: str,
+                               trust_remote_code: bool) -> tuple[Any, Any]:
+    from transformers import AutoConfig, AutoTokenizer
+
+    options = _options(gguf_file, trust_remote_code)
     try:
-        tokenizer = AutoTokenizer.from_pretrained(directory, **options)
-        model = AutoModelForCausalLM.from_pretrained(directory, dtype=getattr(torch, dtype),
-                                                     **options)
+        return (AutoTokenizer.from_pretrained(directory, **options),
+                AutoConfig.from_pretrained(directory, **options))
     except (OSError, ValueError, ImportError, KeyError) as err:
+        where = directory / gguf_file if gguf_file else directory
         raise UserError(f"{where}: cannot load the model: {err}") from err
-    return model.to(device).eval(), tokenizer
+
+
+def _load_model(directory: Path, gguf_file: str | None, dtype: str, device: str,
+                trust_remote_code: bool) -> Any:
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    try:
+        model = AutoModelForCausalLM.from_pretrained(directory, dtype=getattr(torch, dtype),
+                                                     **_options(gguf_file, trust_remote_code))
+    except (OSError, ValueError, ImportError, KeyError) as err:
+        where = directory / gguf_file if gguf_file else directory
+        raise UserError(f"{where}: cannot load the model: {err}") from err
+    return model.to(device).eval()
 
 
 def _pad_id(tokenizer: Any) -> int:
