@@ -280,7 +280,7 @@ def data_pull(only: Optional[str] = typer.Option(None, help="Only files whose ke
 
     console = _console()
     failures = 0
-    for key, source in sources.SOURCES.items():
+    for key in sources.SOURCES:
         if only and not key.startswith(only):
             continue
         try:

@@ -76,7 +76,7 @@ def test_shipped_model_outputs_rescored_like_scipy(wvb_dir, name):
             "gt": synthetic_gt(int(row["PARTICIPANT_ID"]), q.id, q.scale_min, q.scale_max),
             "answer": int(row["SCORE"]) if row["SCORE"] else None})
     assert len(by_question) == 36
-    for question, records in by_question.items():
+    for records in by_question.values():
         low, high = records[0]["scale"]
         gt = [r["gt"] for r in records]  # every listed participant, even without a model score
         answers = [r["answer"] for r in records if r["answer"] is not None]

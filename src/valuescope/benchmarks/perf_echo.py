@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from valuescope.core.benchmark import Benchmark, Item, Option
 from valuescope.core.requests import Generate, Generation, Message, Request, Response

@@ -7,9 +7,10 @@ variant with concrete option values. A task never talks to models or to the stor
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Protocol
 
 from valuescope.core.requests import Request, Response
 

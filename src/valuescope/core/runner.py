@@ -10,9 +10,9 @@ import asyncio
 import random
 import time
 from collections import deque
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 from valuescope.core.requests import Failure, Request, Response, cache_key
 from valuescope.core.store import Store
@@ -122,7 +122,7 @@ async def run_requests(model: Model, store: Store, requests: Sequence[Request],
         await limit.acquire()
         try:
             results = await asyncio.wait_for(model.answer([r for _, r in batch]), settings.timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             results = [RetryableError(f"timeout after {settings.timeout:g}s")] * len(batch)
         except (UserError, asyncio.CancelledError):
             raise

@@ -10,11 +10,18 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
-from valuescope.core.requests import (Request, Response, canonical_json, request_from_json,
-                                      response_from_json, to_json)
+from valuescope.core.requests import (
+    Request,
+    Response,
+    canonical_json,
+    request_from_json,
+    response_from_json,
+    to_json,
+)
 from valuescope.errors import UserError
 
 STORE_NAME = "store.sqlite"
@@ -52,7 +59,7 @@ class Store:
                             f"(this valuescope reads schema {SCHEMA_VERSION})")
 
     @classmethod
-    def open_existing(cls, run_dir: Path) -> "Store":
+    def open_existing(cls, run_dir: Path) -> Store:
         path = run_dir / STORE_NAME
         if not path.is_file():
             raise UserError(f"{run_dir}: not a run folder (no {STORE_NAME})")

@@ -15,7 +15,8 @@ Errors a backend raises for one request:
 
 from __future__ import annotations
 
-from typing import Any, Protocol, Sequence
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from valuescope.core.requests import Request, Response
 

@@ -14,10 +14,18 @@ from __future__ import annotations
 import hashlib
 import math
 import random
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
-from valuescope.core.requests import (Generate, Generation, Request, Response, Scores,
-                                      canonical_json, to_json)
+from valuescope.core.requests import (
+    Generate,
+    Generation,
+    Request,
+    Response,
+    Scores,
+    canonical_json,
+    to_json,
+)
 from valuescope.errors import UserError
 
 NAMES = ("uniform", "random", "majority")

@@ -12,17 +12,31 @@ import csv
 import math
 import random
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from valuescope import sources
 from valuescope.benchmarks.worldvaluesbench import metric, prompts
-from valuescope.benchmarks.worldvaluesbench.metadata import (COUNTRY, EDUCATION, URBAN_RURAL,
-                                                             WVBMetadata, load_metadata)
+from valuescope.benchmarks.worldvaluesbench.metadata import (
+    COUNTRY,
+    EDUCATION,
+    URBAN_RURAL,
+    WVBMetadata,
+    load_metadata,
+)
 from valuescope.benchmarks.worldvaluesbench.parse import parse_reply
 from valuescope.core.benchmark import Benchmark, Item, Option
-from valuescope.core.requests import (Failure, Generate, Generation, Message, Request, Response,
-                                      Score, Scores)
+from valuescope.core.requests import (
+    Failure,
+    Generate,
+    Generation,
+    Message,
+    Request,
+    Response,
+    Score,
+    Scores,
+)
 from valuescope.errors import UserError
 
 SYNTHETIC_RESPONDENTS = 6000

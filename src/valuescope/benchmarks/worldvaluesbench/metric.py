@@ -11,7 +11,8 @@ answers, survey weights on the human side, per-group W1.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 

@@ -12,10 +12,14 @@ missing-value label ("No answer", "Not asked", ...). ``all`` lists all 42 in met
 from __future__ import annotations
 
 import json
-from typing import Iterable
+from collections.abc import Iterable
 
-from valuescope.benchmarks.worldvaluesbench.metadata import (COUNTRY, EDUCATION, URBAN_RURAL,
-                                                             WVBMetadata)
+from valuescope.benchmarks.worldvaluesbench.metadata import (
+    COUNTRY,
+    EDUCATION,
+    URBAN_RURAL,
+    WVBMetadata,
+)
 
 GROUPING = (COUNTRY, URBAN_RURAL, EDUCATION)
 TECHNICAL = ("A_YEAR", "D_INTERVIEW", "J_INTDATE", "N_TOWN", "S_INTLANGUAGE", "E1_LITERACY")
