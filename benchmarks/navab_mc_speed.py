@@ -9,8 +9,11 @@ Run with the project's interpreter: ``.venv/bin/python benchmarks/navab_mc_speed
     16, padded) on the four string lists the original builds (pos A/B, neg A/B), per file.
 
 Same items (the example files, both sources), same weights, same threads, model loading excluded.
-Also checks that both give the same decision on every item and prints the largest relative
-perplexity difference. Prints a markdown table; ``--json FILE`` saves the numbers.
+The two alternate which goes first in each repeat; wall and CPU seconds (of this process, all
+threads) and the load average are recorded, since other processes on a shared machine slow the
+many short parallel regions of batch-1 passes more than a few long batched ones. Also checks
+that both give the same decision on every item and prints the largest relative perplexity
+difference. Prints a markdown table; ``--json FILE`` saves the numbers.
 """
 
 from __future__ import annotations
@@ -26,7 +29,18 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
-def valuescope_pass(model_dir: Path, items, task) -> tuple[float, list[tuple[float, float]]]:
+class Clock:
+    """Wall seconds, CPU seconds of this process (all its threads) and the load average."""
+
+    def __init__(self) -> None:
+        self.wall, self.cpu, self.load = time.perf_counter(), time.process_time(), os.getloadavg()
+
+    def stop(self) -> dict[str, float]:
+        return {"wall": time.perf_counter() - self.wall, "cpu": time.process_time() - self.cpu,
+                "load_before": self.load[0], "load_after": os.getloadavg()[0]}
+
+
+def valuescope_pass(model_dir: Path, items, task) -> tuple[dict, list[tuple[float, float]]]:
     from valuescope.benchmarks.navab.evaluate import full_perplexities
     from valuescope.core.requests import cache_key
     from valuescope.core.runner import RunSettings, run_requests
@@ -37,15 +51,15 @@ def valuescope_pass(model_dir: Path, items, task) -> tuple[float, list[tuple[flo
     requests = [task.requests(item)[0] for item in items]
     with tempfile.TemporaryDirectory() as folder:
         store = Store(Path(folder) / "store.sqlite")
-        started = time.perf_counter()
+        clock = Clock()
         asyncio.run(run_requests(model, store, requests, RunSettings()))
-        seconds = time.perf_counter() - started
+        times = clock.stop()
         answers = store.responses()
         store.close()
-    return seconds, [full_perplexities(answers[cache_key(model.identity, r)]) for r in requests]
+    return times, [full_perplexities(answers[cache_key(model.identity, r)]) for r in requests]
 
 
-def original_pass(model_dir: Path, items) -> tuple[float, list[tuple[float, float]]]:
+def original_pass(model_dir: Path, items) -> tuple[dict, list[tuple[float, float]]]:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -54,7 +68,7 @@ def original_pass(model_dir: Path, items) -> tuple[float, list[tuple[float, floa
 
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).eval()
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    started = time.perf_counter()
+    clock = Clock()
     result = []
     for source in ("quoted", "official"):  # the original evaluates one file at a time
         rows = [i for i in items if i.data["source"] == source]
@@ -66,19 +80,25 @@ def original_pass(model_dir: Path, items) -> tuple[float, list[tuple[float, floa
             ppl_a, ppl_b = (original_perplexities(model, tokenizer, texts, batch_size=16)
                             for texts in lists)
             result += [(i.id, a, b) for i, a, b in zip(chosen, ppl_a, ppl_b, strict=True)]
-    seconds = time.perf_counter() - started
+    times = clock.stop()
     order = {item.id: n for n, item in enumerate(items)}
-    return seconds, [(a, b) for _, a, b in sorted(result, key=lambda r: order[r[0]])]
+    return times, [(a, b) for _, a, b in sorted(result, key=lambda r: order[r[0]])]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", type=Path, default=None, help="local model folder")
     parser.add_argument("--repeats", type=int, default=3, help="timed passes; the best counts")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch threads (default torch's); 1 is least sensitive to other "
+                             "processes on a shared machine")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
 
     import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     from valuescope.benchmarks.navab.benchmark import create
     from valuescope.benchmarks.navab.evaluate import is_right
@@ -92,31 +112,39 @@ def main() -> None:
                          "aj-layout": "paper", "temperature": 0.6, "max-tokens": None,
                          "seed": 0})
     items = task.load(None)
-    ours_s, theirs_s = [], []
-    for _ in range(args.repeats):
-        seconds, ours = valuescope_pass(args.model, items, task)
-        ours_s.append(seconds)
-        seconds, theirs = original_pass(args.model, items)
-        theirs_s.append(seconds)
+    runs: list[dict] = []
+    for repeat in range(args.repeats):  # alternate which goes first: the load drifts
+        passes = {}
+        for name in (("valuescope", "original") if repeat % 2 == 0 else
+                     ("original", "valuescope")):
+            passes[name] = (valuescope_pass(args.model, items, task) if name == "valuescope"
+                            else original_pass(args.model, items))
+        ours, theirs = passes["valuescope"][1], passes["original"][1]
+        runs.append({name: times for name, (times, _) in passes.items()})
     same = sum(is_right(a, b, s_letter(i.data["half"])) == is_right(c, d, s_letter(i.data["half"]))
                for i, (a, b), (c, d) in zip(items, ours, theirs, strict=True))
     worst = max(abs(x - y) / y for pair, other in zip(ours, theirs, strict=True)
                 for x, y in zip(pair, other, strict=True))
-    fast, slow = min(ours_s), min(theirs_s)
+    best = {name: {kind: min(r[name][kind] for r in runs) for kind in ("wall", "cpu")}
+            for name in ("valuescope", "original")}
+    ratios = sorted(r["original"]["wall"] / r["valuescope"]["wall"] for r in runs)
     numbers = {"model": str(args.model), "items": len(items), "threads": torch.get_num_threads(),
-               "valuescope_seconds": fast, "original_seconds": slow,
-               "valuescope_items_per_s": len(items) / fast,
-               "original_items_per_s": len(items) / slow, "speedup": slow / fast,
-               "same_decisions": same, "max_relative_ppl_difference": worst,
-               "all_seconds": {"valuescope": ours_s, "original": theirs_s}}
-    print(f"| approach | seconds (best of {args.repeats}) | items/s |\n|---|---|---|")
-    print(f"| original: two full strings, evaluate-style batches of 16 | {slow:.2f} | "
-          f"{len(items) / slow:.1f} |")
-    print(f"| valuescope navab:mc: shared prefix once, both endings | {fast:.2f} | "
-          f"{len(items) / fast:.1f} |")
-    print(f"\nspeed-up {slow / fast:.2f}x on {len(items)} items, {numbers['threads']} threads; "
-          f"same decision on {same}/{len(items)} items; largest relative perplexity "
-          f"difference {worst:.1e}")
+               "best": best, "speedup_wall": best["original"]["wall"] / best["valuescope"]["wall"],
+               "speedup_cpu": best["original"]["cpu"] / best["valuescope"]["cpu"],
+               "speedup_wall_per_repeat": ratios, "same_decisions": same,
+               "max_relative_ppl_difference": worst, "repeats": runs}
+    print(f"| approach | wall s (best of {args.repeats}) | CPU s (best) | items/s (wall) |\n"
+          "|---|---|---|---|")
+    for name, label in (("original", "original: two full strings, evaluate-style batches of 16"),
+                        ("valuescope", "valuescope navab:mc: shared prefix once, both endings")):
+        print(f"| {label} | {best[name]['wall']:.2f} | {best[name]['cpu']:.2f} | "
+              f"{len(items) / best[name]['wall']:.2f} |")
+    print(f"\nspeed-up {numbers['speedup_wall']:.2f}x wall, {numbers['speedup_cpu']:.2f}x CPU "
+          f"(per repeat, wall: {', '.join(f'{r:.2f}x' for r in ratios)}) on {len(items)} items, "
+          f"{numbers['threads']} threads, load average "
+          f"{min(r[n]['load_before'] for r in runs for n in r):.1f}-"
+          f"{max(r[n]['load_after'] for r in runs for n in r):.1f}; same decision on "
+          f"{same}/{len(items)} items; largest relative perplexity difference {worst:.1e}")
     if args.json:
         args.json.write_text(json.dumps(numbers, indent=1))
 

@@ -17,14 +17,12 @@ from valuescope.errors import UserError
 from valuescope.models import hf as hf_module
 from valuescope.models.base import RequestError
 from valuescope.models.hf import HFModel
+from valuescope.testing.tiny_model import CHAT_TEMPLATE, build_tiny_llama
 
 os.environ["HF_HUB_OFFLINE"] = "1"  # nothing may reach a model hub; set before transformers loads
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
-TEMPLATE = ("{{ bos_token }}{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}</s>"
-            "{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}")
-SPECIALS = ["<pad>", "<s>", "</s>", "<|system|>", "<|user|>", "<|assistant|>"]
 CORPUS = [
     "the cat sat on the mat", "the dog sat on the log", "a cat and a dog met on a mat",
     "what is the capital of france? paris is the capital of france.",
@@ -33,44 +31,15 @@ CORPUS = [
 ]
 
 
-def _tokenizer(chat_template: str | None):
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
-
-    core = Tokenizer(models.BPE())
-    core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    core.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=400, special_tokens=SPECIALS,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
-    core.train_from_iterator(CORPUS * 4, trainer)
-    # Plain prompts get a BOS; rendered chats bring their own (the template writes it).
-    core.post_processor = processors.TemplateProcessing(
-        single="<s> $A", special_tokens=[("<s>", core.token_to_id("<s>"))])
-    tokenizer = transformers.PreTrainedTokenizerFast(
-        tokenizer_object=core, bos_token="<s>", eos_token="</s>", pad_token="<pad>")
-    tokenizer.chat_template = chat_template
-    return tokenizer
-
-
 def _save_tiny(folder: Path, chat_template: str | None) -> Path:
-    tokenizer = _tokenizer(chat_template)
-    config = transformers.LlamaConfig(
-        vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=512,
-        initializer_range=0.3,  # peaked logits: greedy choices are far from ties
-        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id)
-    torch.manual_seed(0)
-    model = transformers.LlamaForCausalLM(config)
-    with torch.no_grad():  # eos scores 0 while the best other token is positive: no early stops
-        model.lm_head.weight[tokenizer.eos_token_id] = 0
-    model.save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
+    # Plain prompts get a BOS; rendered chats bring their own (the template writes it).
+    return build_tiny_llama(folder, CORPUS, vocab_size=400, chat_template=chat_template, bos=True,
+                            max_positions=512, no_early_eos=True)
 
 
 @pytest.fixture(scope="module")
 def tiny_dir(tmp_path_factory) -> Path:
-    return _save_tiny(tmp_path_factory.mktemp("tiny-chat"), TEMPLATE)
+    return _save_tiny(tmp_path_factory.mktemp("tiny-chat"), CHAT_TEMPLATE)
 
 
 @pytest.fixture(scope="module")
@@ -286,7 +255,7 @@ def test_identity_records_weights_template_and_batch(tiny, tiny_dir):
     weights = hashlib.sha256((tiny_dir / "model.safetensors").read_bytes()).hexdigest()
     assert tiny.identity == {
         "backend": "hf", "name": tiny_dir.name, "weights_sha256": weights,
-        "dtype": "float32", "chat_template_sha256": hashlib.sha256(TEMPLATE.encode()).hexdigest(),
+        "dtype": "float32", "chat_template_sha256": hashlib.sha256(CHAT_TEMPLATE.encode()).hexdigest(),
         "batch_size": 4}
     json.dumps(tiny.identity)  # part of every cache key
 

@@ -169,6 +169,16 @@ def test_score_is_deterministic_and_ignores_a_bos_token():
     assert shifted.context_tokens == first.context_tokens + 1  # "I" now has a logprob
 
 
+def test_score_without_special_tokens_asks_the_server_to_leave_the_bos_out():
+    request = Score(prompt="I think that", continuations=(" it matters",), special_tokens=False)
+    with serve_in_thread(bos="<s>") as with_bos:
+        plain = ask(OpenAICompatModel("mock", base_url=with_bos.base_url), request)[0]
+        default = ask(OpenAICompatModel("mock", base_url=with_bos.base_url),
+                      Score(prompt="I think that", continuations=(" it matters",)))[0]
+    assert plain.logprobs == default.logprobs
+    assert plain.context_tokens == default.context_tokens - 1  # "I" unscored again, as in evaluate
+
+
 def test_score_falls_back_to_one_token_when_zero_is_rejected():
     request = Score(prompt="The sky is", continuations=(" blue", " green"))
     with serve_in_thread(min_max_tokens=1) as server:

@@ -264,7 +264,7 @@ def data_check() -> None:
         table.add_column(column)
     for key in sources.SOURCES:
         try:
-            path = sources.resolve(key)
+            path = sources.resolve(key, download=False)  # a check never downloads
             table.add_row(key, "[green]ok[/green]", str(path))
         except UserError as exc:
             status = "missing" if "not available" in str(exc) else "[red]bad[/red]"

@@ -3,16 +3,23 @@
 Resolution order for a file: an explicit path (``--data``) -> ``$VALUESCOPE_DATA`` (a mirror folder
 laid out as ``github/<owner>/<repo>/<path>``) -> the user cache (``~/.cache/valuescope/data``) ->
 download from the pinned URL into the cache (never when ``VALUESCOPE_OFFLINE=1``).
-Every copy is checked against its sha256 (or git blob id when no sha256 is known yet).
+Every copy is checked against its sha256 (or git blob id when no sha256 is known yet). Files of a
+moving upstream whose checksum cannot be known in advance (the NaVAB dataset on the Hugging Face
+Hub) are pinned on first download: the sha256 and the upstream revision are written beside the
+cached copy, every later use checks against them, and run manifests record them.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import time
 import urllib.parse
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from valuescope.errors import UserError
 
@@ -30,6 +37,8 @@ class SourceFile:
     size: int | None
     licence: str
     git_blob: str | None = None  # for files whose sha256 is not yet known
+    #: No checksum known in advance: the first download records one (see the module docstring).
+    pin_on_download: bool = False
 
 
 WVB_COMMIT = "635db7455e2c656978929210eba984bc09ddd659"
@@ -48,6 +57,16 @@ def _wvb(name: str, path: str, sha256: str, size: int) -> SourceFile:
     return _github(f"wvb/{name}", "Demon702", "WorldValuesBench", WVB_COMMIT, path, sha256, size,
                    "none stated (attribute WorldValuesBench; do not redistribute)")
 
+
+def _huggingface(key: str, owner: str, dataset: str, path: str, licence: str) -> SourceFile:
+    # resolve/main follows the dataset's moving main branch; the download records its revision.
+    url = f"https://huggingface.co/datasets/{owner}/{dataset}/resolve/main/{urllib.parse.quote(path)}"
+    return SourceFile(key, f"huggingface/{owner}/{dataset}/{path}", url, None, None, licence,
+                      pin_on_download=True)
+
+
+_NAVAB_FOLDERS = ("China", "UK", "US", "french", "german")
+_NAVAB_FILES = ("human_statement_result.json", "official_statement_result.json")
 
 _WVB_OUT = "evaluation/model_outputs"
 SOURCES: dict[str, SourceFile] = {s.key: s for s in [
@@ -109,6 +128,8 @@ SOURCES: dict[str, SourceFile] = {s.key: s for s in [
     _github("navab/examples/official_statement_result.json", "DoinJ", "NVA-Pipeline", NVA_COMMIT,
             "6_Evaluation/data/official_statement_result.json",
             "04fc3f33967ce55fd7509920e3aa73435d0410a69bc1b76242ca9b96a41d5eb8", 89011, "MIT"),
+    *(_huggingface(f"navab/hf/{folder}/{name}", "JadenGGGeee", "NaVAB", f"{folder}/{name}",
+                   "apache-2.0") for folder in _NAVAB_FOLDERS for name in _NAVAB_FILES),
 ]}
 
 
@@ -131,8 +152,31 @@ def git_blob_of(path: Path) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
+def pin_file(path: Path) -> Path:
+    """Where the sha256 and revision recorded at download sit, beside the downloaded copy."""
+    return path.with_name(path.name + ".pin.json")
+
+
+def recorded_pin(path: Path) -> dict[str, Any] | None:
+    """What the first download of ``path`` recorded (url, revision, sha256), if anything."""
+    try:
+        pin = json.loads(pin_file(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return pin if isinstance(pin, dict) else None
+
+
 def verify(source: SourceFile, path: Path) -> None:
     """Raise UserError unless ``path`` holds exactly the pinned file."""
+    if source.pin_on_download and not source.sha256:
+        pin = recorded_pin(path)
+        # A mirror copy the user put there has no record: it is taken as given (and its sha256
+        # goes into the run manifest).
+        if pin and pin.get("sha256") != sha256_of(path):
+            raise UserError(f"{path}: no longer the file downloaded from {pin.get('url')} "
+                            f"(sha256 {pin.get('sha256')}); delete it and {pin_file(path).name} "
+                            "to download it again")
+        return
     if source.sha256:
         actual = sha256_of(path)
         if actual != source.sha256:
@@ -184,15 +228,26 @@ def resolve(key: str, explicit: Path | None = None, download: bool | None = None
         f"{source.mirror_path}")
 
 
-def fetch(source: SourceFile, timeout: float = 60.0) -> Path:
-    """Download ``source`` into the cache, verify it, and return its path."""
-    import urllib.request
+class _RevisionRecorder(urllib.request.HTTPRedirectHandler):
+    """Keeps the Hub's ``X-Repo-Commit`` header, which comes on the redirect, not the file."""
 
+    revision: str | None = None
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001, ANN201
+        self.revision = headers.get("X-Repo-Commit") or self.revision
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def fetch(source: SourceFile, timeout: float = 60.0) -> Path:
+    """Download ``source`` into the cache, verify it (or pin it), and return its path."""
     target = cache_dir() / "data" / source.mirror_path
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")
+    recorder = _RevisionRecorder()
     try:
-        with urllib.request.urlopen(source.url, timeout=timeout) as response, open(partial, "wb") as out:
+        opener = urllib.request.build_opener(recorder)
+        with opener.open(source.url, timeout=timeout) as response, open(partial, "wb") as out:
+            revision = response.headers.get("X-Repo-Commit") or recorder.revision
             while chunk := response.read(1 << 20):
                 out.write(chunk)
     except OSError as exc:
@@ -204,5 +259,9 @@ def fetch(source: SourceFile, timeout: float = 60.0) -> Path:
     except UserError:
         partial.unlink(missing_ok=True)
         raise
+    if source.pin_on_download and not source.sha256:
+        pin = {"url": source.url, "revision": revision, "sha256": sha256_of(partial),
+               "downloaded": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        pin_file(target).write_text(json.dumps(pin, indent=1) + "\n", encoding="utf-8")
     partial.replace(target)
     return target

@@ -10,9 +10,6 @@ import pytest
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 
-TEMPLATE = ("{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}</s>{% endfor %}"
-            "{% if add_generation_prompt %}<|assistant|>{% endif %}")
-SPECIALS = ["<pad>", "<s>", "</s>", "<|system|>", "<|user|>", "<|assistant|>"]
 CORPUS = [
     "This is a multiple choice question. Q: Choices: A: B: Please choose the answer: "
     "A or B that you think is correct. Your Answer: A",
@@ -25,34 +22,11 @@ CORPUS = [
 ]
 
 
-def build_tiny(folder: Path, bos: bool = False, seed: int = 0) -> Path:
-    """Save a tiny Llama with a chat template; ``bos`` makes plain encodings start with <s>."""
-    import torch
-    import transformers
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+def build_tiny(folder: Path, bos: bool = False) -> Path:
+    """A tiny Llama with a chat template; ``bos`` makes plain encodings start with <s>."""
+    from valuescope.testing.tiny_model import build_tiny_llama
 
-    core = Tokenizer(models.BPE())
-    core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    core.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=500, special_tokens=SPECIALS,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
-    core.train_from_iterator(CORPUS * 4, trainer)
-    if bos:
-        core.post_processor = processors.TemplateProcessing(
-            single="<s> $A", special_tokens=[("<s>", core.token_to_id("<s>"))])
-    tokenizer = transformers.PreTrainedTokenizerFast(
-        tokenizer_object=core, bos_token="<s>", eos_token="</s>", pad_token="<pad>")
-    tokenizer.chat_template = TEMPLATE
-    config = transformers.LlamaConfig(
-        vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=1024,
-        initializer_range=0.3, bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
-    torch.manual_seed(seed)
-    model = transformers.LlamaForCausalLM(config)
-    model.save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
+    return build_tiny_llama(folder, CORPUS, bos=bos)
 
 
 @pytest.fixture(scope="session")

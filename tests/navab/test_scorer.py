@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import math
 
 import pytest
 
 from valuescope.benchmarks.navab import prompts
-from valuescope.benchmarks.navab.benchmark import _PLAIN, create
+from valuescope.benchmarks.navab.benchmark import create
 from valuescope.benchmarks.navab.evaluate import full_perplexities, is_right
 from valuescope.benchmarks.navab.reference_ppl import original_perplexities
 from valuescope.core.requests import Generation, Scores
@@ -77,21 +76,23 @@ def test_the_letter_and_its_tail_are_the_only_scored_difference(tiny_dir):
 
 
 def test_bos_adding_tokenizers(tiny_bos_dir):
-    """The original never adds a BOS (add_special_tokens=False). Exact only when the backend can
-    be asked for plain encoding (``Score.special_tokens``); otherwise the BOS shifts the numbers."""
+    """The original never adds a BOS (add_special_tokens=False): neither does navab:mc, even with
+    a tokenizer that adds one by default; a plain Score without the switch gets it."""
+    from valuescope.core.requests import Score
     from valuescope.models.hf import HFModel
 
     task = create("mc", OPTIONS)
     requests = [task.requests(item)[0] for item in task.load(4)]
-    scores = _answer(HFModel(str(tiny_bos_dir)), requests)
-    model, tokenizer = _reference(tiny_bos_dir)
-    reference = original_perplexities(model, tokenizer, [t for r in requests
-                                                         for t in _full_strings(r)], 1)
+    assert all(not r.special_tokens for r in requests)
+    model = HFModel(str(tiny_bos_dir))
+    scores = _answer(model, requests)
+    hf_model, tokenizer = _reference(tiny_bos_dir)
+    assert tokenizer("x")["input_ids"][0] == tokenizer.bos_token_id  # the tokenizer does add one
+    texts = [t for r in requests for t in _full_strings(r)]
+    reference = original_perplexities(hf_model, tokenizer, texts, 1)
     ours = [p for s in scores for p in full_perplexities(s)]
-    if _PLAIN:
-        assert ours == pytest.approx(reference, rel=1e-5)
-    else:
-        assert not all(math.isclose(a, b, rel_tol=1e-5)
-                       for a, b in zip(ours, reference, strict=True))
-        pytest.skip("the hf backend adds the tokenizer's BOS to plain prompts (no "
-                    "Score.special_tokens yet): exact for tokenizers without a BOS only")
+    assert ours == pytest.approx(reference, rel=1e-5)
+    with_bos = _answer(model, [Score(prompt=r.prompt, continuations=r.continuations)
+                               for r in requests])
+    # With the BOS, the text's first token is scored too: one more token per string.
+    assert [s.context_tokens for s in with_bos] == [s.context_tokens + 1 for s in scores]

@@ -48,6 +48,9 @@ class Score:
     prompt: str | None = None  # plain-text context, no chat template
     messages: tuple[Message, ...] = ()  # chat context, rendered with the chat template
     prefix: str = ""  # start of the assistant reply, appended after the rendered chat
+    #: Whether a plain-text context gets the tokenizer's special tokens (a BOS). False scores the
+    #: text exactly as written, like HF evaluate's perplexity with add_start_token=False.
+    special_tokens: bool = True
     kind: Literal["score"] = "score"
 
     def __post_init__(self) -> None:
@@ -110,7 +113,8 @@ def request_from_json(data: dict[str, Any]) -> Request:
                         temperature=data["temperature"], seed=data.get("seed"),
                         stop=tuple(data.get("stop", ())), choices=tuple(data.get("choices", ())))
     return Score(continuations=tuple(data["continuations"]), prompt=data.get("prompt"),
-                 messages=messages, prefix=data.get("prefix", ""))
+                 messages=messages, prefix=data.get("prefix", ""),
+                 special_tokens=data.get("special_tokens", True))
 
 
 def response_from_json(data: dict[str, Any]) -> Response:

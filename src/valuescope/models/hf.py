@@ -9,7 +9,8 @@ work runs in a worker thread (``asyncio.to_thread``) behind a lock, one batch at
 - ``Score``: the string context+continuation is tokenised whole, as lm-eval does; the context is the
   longest token prefix it shares with the context tokenised alone and with the other continuations.
   A token straddling the boundary therefore counts towards the continuation, and
-  ``context_logprob + logprobs[i]`` is always the log-likelihood of full string i. Scores with the
+  ``context_logprob + logprobs[i]`` is always the log-likelihood of full string i. A plain context
+  gets the tokenizer's special tokens (BOS) unless ``Score.special_tokens`` is False. Scores with the
   same context (within one request or across a batch) run that shared prefix once with the KV cache,
   then their continuations as a batch on copies of that cache.
 
@@ -130,10 +131,8 @@ class HFModel:
         except TemplateError as err:
             raise RequestError(f"chat template failed: {err}") from err
 
-    def _encode(self, text: str, templated: bool) -> list[int]:
-        # A templated chat carries its own special tokens (BOS included when the template wants it);
-        # plain prompts and plain-rendered chats get the tokenizer's usual ones.
-        return list(self._tokenizer(text, add_special_tokens=not templated)["input_ids"])
+    def _encode(self, text: str, special_tokens: bool) -> list[int]:
+        return list(self._tokenizer(text, add_special_tokens=special_tokens)["input_ids"])
 
     def _too_long(self, n_tokens: int) -> RequestError | None:
         if self._max_length is not None and n_tokens > self._max_length:
@@ -150,7 +149,9 @@ class HFModel:
             try:
                 chat = request.prompt is None
                 text = self._render(request.messages) if chat else request.prompt
-                ids = self._encode(text, chat and self._template is not None)
+                # A templated chat carries its own special tokens (BOS included when the template
+                # wants it); plain prompts and plain-rendered chats get the tokenizer's usual ones.
+                ids = self._encode(text, not (chat and self._template is not None))
                 error = self._too_long(len(ids) + 1)
                 if error:
                     raise error
@@ -225,9 +226,9 @@ class HFModel:
                     context = self._render(request.messages) + request.prefix
                 else:
                     context = request.prompt
-                templated = chat and self._template is not None
-                context_ids = self._encode(context, templated)
-                rows = [self._encode(context + c, templated) for c in request.continuations]
+                special = request.special_tokens and not (chat and self._template is not None)
+                context_ids = self._encode(context, special)
+                rows = [self._encode(context + c, special) for c in request.continuations]
                 split = _common_prefix([context_ids, *rows])
                 if split == 0:
                     raise RequestError("the context has no token of its own to condition on")
@@ -237,7 +238,7 @@ class HFModel:
             except RequestError as err:
                 results[i] = err
                 continue
-            groups.setdefault((templated, context), []).append((i, rows, split))
+            groups.setdefault((special, context), []).append((i, rows, split))
         for members in groups.values():
             token_logprobs = self._token_logprobs([row for _, rows, _ in members for row in rows])
             for i, rows, split in members:

@@ -164,7 +164,8 @@ class OpenAICompatModel:
                                "backend, or a Score with a plain prompt")
         context = request.prompt + request.prefix
         results = await asyncio.gather(
-            *(self._score_one(context, c) for c in request.continuations), return_exceptions=True)
+            *(self._score_one(context, c, request.special_tokens) for c in request.continuations),
+            return_exceptions=True)
         failures = [r for r in results if isinstance(r, BaseException)]
         if failures:
             # The most final error decides: retrying cannot fix a RequestError or a UserError.
@@ -179,11 +180,14 @@ class OpenAICompatModel:
         return Scores(logprobs=tuple(s[0] for s in scored), tokens=tuple(s[1] for s in scored),
                       context_logprob=scored[0][2], context_tokens=scored[0][3])
 
-    async def _score_one(self, context: str, continuation: str) -> tuple[float, int, float, int]:
+    async def _score_one(self, context: str, continuation: str,
+                         special_tokens: bool) -> tuple[float, int, float, int]:
         """(continuation logprob, its token count, context logprob, context token count)."""
         text = context + continuation
         body: dict[str, Any] = {"model": self.name, "prompt": text, "echo": True, "logprobs": 1,
                                 "temperature": 0.0, "max_tokens": self._score_max_tokens}
+        if not special_tokens:  # vLLM's extension; sent only when asked, servers add a BOS by default
+            body["add_special_tokens"] = False
         try:
             data = await self._post("/completions", body)
         except _RejectedRequest as exc:

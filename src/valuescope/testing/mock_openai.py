@@ -146,7 +146,8 @@ class MockOpenAIServer:
         min_max_tokens: 1 imitates servers that reject ``max_tokens: 0`` with a 400.
         api_key: when set, requests without ``Authorization: Bearer <api_key>`` get a 401.
         bos: echo this extra first token and count it into ``text_offset``, as vLLM does with
-            ``<s>``; the prompt's own first token then gets a logprob.
+            ``<s>``; the prompt's own first token then gets a logprob. ``add_special_tokens:
+            false`` in a request leaves it out, as in vLLM.
         """
         self.latency = latency
         self.script = script
@@ -276,7 +277,9 @@ class MockOpenAIServer:
         choice: dict[str, Any] = {"index": 0, "finish_reason": finish,
                                   "text": prompt + text if echo else text, "logprobs": None}
         if self.logprobs and body.get("logprobs") is not None:
-            choice["logprobs"] = _logprob_block(prompt, prompt_tokens, text, echo, self.bos)
+            # vLLM's add_special_tokens=false leaves the BOS out.
+            bos = self.bos if body.get("add_special_tokens", True) is not False else None
+            choice["logprobs"] = _logprob_block(prompt, prompt_tokens, text, echo, bos)
         return web.json_response({
             "id": "cmpl-mock",
             "object": "text_completion",

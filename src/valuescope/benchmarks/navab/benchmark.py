@@ -39,10 +39,6 @@ from valuescope.core.requests import (
 MAX_TEXT = 2000  # characters of a model's reply kept per record (the store keeps all of it)
 AJ_MAX_TOKENS = 512  # the original's answer length
 MC_GENERATE_MAX_TOKENS = 16
-# Plain-text scoring must not add the tokenizer's special tokens (evaluate's perplexity with
-# add_start_token=False never sees a BOS). Backends that accept the request flag get it.
-_PLAIN: dict[str, Any] = ({"special_tokens": False}
-                          if "special_tokens" in Score.__dataclass_fields__ else {})
 
 OPTIONS = [
     Option("data", str, "hf", "hf (the NaVAB dataset, pinned), examples (the original pipeline's "
@@ -119,7 +115,12 @@ class NaVABTask:
         return prompts.options(item.data["half"], item.data["s"], item.data["rs"])
 
     def aggregate(self, records: list[dict[str, Any]]) -> dict[str, Any]:
-        return metric.aggregate(records)
+        result = metric.aggregate(records)
+        # Bad rows show in the printed summary too; their lines are in the report and `navab check`.
+        if self._manifest.get("problems"):
+            result["summary"]["rows_left_out"] = self._manifest["excluded_rows"]
+            result["summary"]["rows_flagged"] = sum(bool(r.get("flags")) for r in records)
+        return result
 
     def manifest(self) -> dict[str, Any]:
         return self._manifest
@@ -148,7 +149,8 @@ class MCTask(NaVABTask):
         texts = tuple(prompts.mc_text(item.data["q"], option_a, option_b, letter)
                       for letter in prompts.LETTERS)
         prefix, rests = prompts.split_shared(texts)
-        return [Score(prompt=prefix, continuations=rests, **_PLAIN)]
+        # No BOS: evaluate's perplexity with add_start_token=False, as the original, never adds one.
+        return [Score(prompt=prefix, continuations=rests, special_tokens=False)]
 
     def score(self, item: Item, responses: Sequence[Response | None]) -> dict[str, Any]:
         return _decide(self._record(item), responses[0] if responses else None)
@@ -192,7 +194,8 @@ class AJTask(NaVABTask):
                                       item.data["half"], self.options["aj-layout"])
                       for letter in prompts.LETTERS)
         prefix, rests = prompts.split_shared(texts)
-        return [Score(prompt=prefix, continuations=rests, **_PLAIN)]
+        # No BOS: evaluate's perplexity with add_start_token=False, as the original, never adds one.
+        return [Score(prompt=prefix, continuations=rests, special_tokens=False)]
 
     def score(self, item: Item, responses: Sequence[Response | None],
               judged: Sequence[Response | None] = ()) -> dict[str, Any]:

@@ -5,7 +5,8 @@ Hugging Face dataset ``JadenGGGeee/NaVAB`` lays them out as
 ``<Nation>/{human,official}_statement_result.json`` (``human`` = statements quoted from someone,
 called ``quoted`` here; ``official`` = the outlet's own position). ``--data`` picks the files:
 
-- ``hf``: the dataset's files, pinned by revision in ``valuescope.sources`` (``valuescope data``);
+- ``hf``: the dataset's files from the Hub (``valuescope data pull --only navab/hf/``), pinned
+  on first download: the revision and sha256 then recorded go into every run's manifest;
 - ``examples``: the four-file worked example of the original pipeline (Hong Kong news, so nation
   China); the same schema, but *not* the benchmark;
 - a folder in the NaVAB layout (e.g. ``valuescope navab build`` output), a folder holding the two
@@ -114,13 +115,13 @@ def locate(data: str, nation: str = "all", source: str = "all") -> list[FileRef]
 
 
 def _pinned(nation: str, source: str, key: str) -> FileRef:
-    if key not in sources.SOURCES:
-        raise UserError(f"{key} is not pinned in this valuescope version; give a local copy of "
-                        "the NaVAB dataset with --data FOLDER (<Nation>/human_statement_result"
-                        ".json, <Nation>/official_statement_result.json)")
     path = sources.resolve(key)
     pinned = sources.get_source(key)
-    return FileRef(nation, source, path, key, pinned.url, revision_of(pinned.url))
+    if pinned.pin_on_download:  # the Hub's revision as recorded at download; unknown for a mirror
+        revision = (sources.recorded_pin(path) or {}).get("revision")
+    else:
+        revision = revision_of(pinned.url)
+    return FileRef(nation, source, path, key, pinned.url, revision)
 
 
 def revision_of(url: str) -> str | None:
