@@ -233,7 +233,7 @@ class _RevisionRecorder(urllib.request.HTTPRedirectHandler):
 
     revision: str | None = None
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001, ANN201
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
         self.revision = headers.get("X-Repo-Commit") or self.revision
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
