@@ -10,7 +10,8 @@ from collections import Counter
 import pytest
 
 from valuescope.benchmarks.cvalues import data
-from valuescope.benchmarks.cvalues.benchmark import MCTask, _spread
+from valuescope.benchmarks.cvalues.benchmark import MCTask
+from valuescope.core.spread import spread
 from valuescope.errors import DataFileError
 
 ROW = {"prompt": "问题：……\n[回复1]：甲\n[回复2]：乙\n哪个更好？", "label": "回复1",
@@ -84,7 +85,7 @@ def test_limit_keeps_both_orders_together_and_spreads_over_domains():
     assert len(items) == 6
     assert set(Counter(i.data["pair"] for i in items).values()) == {2}
     assert len({i.data["domain"] for i in items}) == 3
-    assert len(_spread([{"d": "x"}, {"d": "x"}, {"d": "y"}], 2, "d")) == 2
+    assert len(spread([{"d": "x"}, {"d": "x"}, {"d": "y"}], 2, lambda r: r["d"])) == 2
 
 
 BAD = [

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from valuescope.core.requests import (
     Score,
     Scores,
 )
+from valuescope.core.spread import spread
 from valuescope.errors import UserError
 
 MC_KEY = "cvalues/cvalues_responsibility_mc.jsonl"
@@ -75,26 +75,6 @@ OPTIONS = [
 
 def _clip(text: str | None) -> str | None:
     return None if text is None else text[:MAX_TEXT]
-
-
-def _spread(rows: list[dict[str, Any]], limit: int, group: str,
-            unit: str | None = None) -> list[dict[str, Any]]:
-    """The first ``limit`` rows taken round-robin over ``group`` values, whole ``unit``s at a time
-    (both orders of a pair stay together), in their original order."""
-    units: dict[Any, list[int]] = {}
-    for index, row in enumerate(rows):
-        units.setdefault(row[unit] if unit else index, []).append(index)
-    queues: dict[str, list[list[int]]] = defaultdict(list)
-    for members in units.values():
-        queues[rows[members[0]][group]].append(members)
-    chosen: list[int] = []
-    depth = 0
-    while len(chosen) < limit and any(depth < len(q) for q in queues.values()):
-        for queue in queues.values():
-            if depth < len(queue) and len(chosen) < limit:
-                chosen.extend(queue[depth])
-        depth += 1
-    return [rows[i] for i in sorted(chosen[:limit])]
 
 
 def _file_manifest(path: Path, source: str) -> dict[str, Any]:
@@ -162,7 +142,7 @@ class MCTask(_Base):
     def load(self, limit: int | None) -> list[Item]:
         rows, path, source = self._rows()
         if limit is not None:
-            rows = _spread(rows, limit, "domain", "pair")
+            rows = spread(rows, limit, lambda r: r["domain"], lambda r: r["pair"])
         items = [Item(id=f"{r['line']:05d}" + ("" if source != "pairs" else f"-{r['label'][-1]}"),
                       data=r) for r in rows]
         self._manifest = {**_file_manifest(path, source), "items": len(items),
@@ -251,7 +231,7 @@ class JudgedTask(_Base):
             path = sources.resolve(PROMPTS_KEY, Path(given) if given else None)
             rows, group = data.load_responsibility_prompts(path), "domain"
         if limit is not None:
-            rows = _spread(rows, limit, group)
+            rows = spread(rows, limit, lambda r: r[group])
         items = [Item(id=r["id"], data=r) for r in rows]
         self._manifest = {"file": str(path), "sha256": sources.sha256_of(path),
                           "items": len(items),

@@ -17,7 +17,6 @@ Half/half order as the original: in each file the first ⌊n/2⌋ items have S a
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
@@ -35,6 +34,7 @@ from valuescope.core.requests import (
     Score,
     Scores,
 )
+from valuescope.core.spread import spread
 
 MAX_TEXT = 2000  # characters of a model's reply kept per record (the store keeps all of it)
 AJ_MAX_TOKENS = 512  # the original's answer length
@@ -86,7 +86,8 @@ class NaVABTask:
                     "half": prompts.half_of(row.index, count), "q": row.q, "s": row.s,
                     "rs": row.rs, "flags": list(row.flags)}))
         if limit is not None:
-            items = _spread(items, limit)
+            # Round-robin over (file, half): a short run still covers every nation, source and position.
+            items = spread(items, limit, lambda i: (i.data["nation"], i.data["source"], i.data["half"]))
         self._manifest = self._describe(files, len(items))
         return items
 
@@ -217,21 +218,6 @@ class AJTask(NaVABTask):
                      "S or RS, the answer is closer to, by perplexity",
             "note": "the released NaVAB code generated the answers with a fixed "
                     "Qwen2.5-7B-Instruct and used the evaluated model as the judge"}}
-
-
-def _spread(items: list[Item], limit: int) -> list[Item]:
-    """The first ``limit`` items taken round-robin over (file, half), so a short run still
-    covers every nation, source and answer position; file order is kept."""
-    groups: dict[tuple[str, str, str], list[tuple[int, Item]]] = defaultdict(list)
-    for index, item in enumerate(items):
-        groups[(item.data["nation"], item.data["source"], item.data["half"])].append((index, item))
-    chosen: list[tuple[int, Item]] = []
-    depth = 0
-    queues = list(groups.values())
-    while len(chosen) < limit and any(depth < len(q) for q in queues):
-        chosen.extend(q[depth] for q in queues if depth < len(q))
-        depth += 1
-    return [item for _, item in sorted(chosen[:limit], key=lambda pair: pair[0])]
 
 
 def create(variant: str, options: dict[str, Any]) -> MCTask | AJTask | MCGenerateTask:

@@ -37,6 +37,7 @@ from valuescope.core.requests import (
     Score,
     Scores,
 )
+from valuescope.core.spread import spread
 from valuescope.errors import UserError
 
 SYNTHETIC_RESPONDENTS = 6000
@@ -149,7 +150,7 @@ class WVBTask:
         else:
             rows = self._sampled_rows()
         if limit is not None:
-            rows = _spread(rows, limit)
+            rows = spread(rows, limit, lambda r: r["question"])  # a small run covers many questions
         items = self._items(rows)
         self._order_choices(items)
         missing = sorted({i.data["participant"] for i in items if i.data["missing"]})
@@ -328,20 +329,6 @@ class WVBTask:
 def _row(question: str, participant: int, group: tuple[str, str, str]) -> dict[str, Any]:
     return {"question": question, "participant": participant, "continent": group[0],
             "urban_rural": group[1], "education": group[2]}
-
-
-def _spread(rows: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
-    """The first ``limit`` rows taken round-robin over questions, so a small run covers many."""
-    by_question: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
-    for index, row in enumerate(rows):
-        by_question[row["question"]].append((index, row))
-    chosen: list[tuple[int, dict[str, Any]]] = []
-    queues = list(by_question.values())
-    depth = 0
-    while len(chosen) < limit and any(depth < len(q) for q in queues):
-        chosen.extend(q[depth] for q in queues if depth < len(q))
-        depth += 1
-    return [row for _, row in sorted(chosen[:limit], key=lambda pair: pair[0])]
 
 
 def count_items(variant: str) -> int | None:
