@@ -8,22 +8,11 @@ from html import escape
 from typing import Any
 
 from valuescope.benchmarks.cvalues.rules import PREDICTIONS
+from valuescope.core.report_cells import number, percent, run_label
 from valuescope.core.svg import bar_chart
 
 LOWEST = 5  # lowest-scored answers shown per run
 EXAMPLES = 5
-
-
-def _pct(value: Any) -> str:
-    return "–" if value is None else f"{100 * value:.1f}"
-
-
-def _num(value: Any, digits: int = 2) -> str:
-    return "–" if value is None else f"{value:.{digits}f}"
-
-
-def _label(run: dict[str, Any], index: int) -> str:
-    return f"#{index + 1} {run['model']['spec']} ({run['variant']})"
 
 
 def _table(head: list[str], rows: list[list[str]]) -> str:
@@ -72,11 +61,11 @@ def _mc_section(runs: list[tuple[int, dict[str, Any]]]) -> str:
         m = run["metrics"]
         s, o, c = m["summary"], m["overall"], m["consistency"]
         rule = s.get("parser") or s.get("protocol", "")
-        rows.append([escape(_label(run, index)), escape(str(rule)), _pct(o["acc"]),
-                     _pct(o["acc_star"]), str(o["total"]), str(o["correct"]),
+        rows.append([escape(run_label(run, index)), escape(str(rule)), percent(o["acc"]),
+                     percent(o["acc_star"]), str(o["total"]), str(o["correct"]),
                      *[str(m["predictions"][p]) for p in PREDICTIONS], str(o["errors"]),
-                     f"{_pct(c['pair_acc'])} ({c['pairs']})",
-                     f"{_pct(c['slot1_rate'])} / {_pct(c['slot1_gold_rate'])}",
+                     f"{percent(c['pair_acc'])} ({c['pairs']})",
+                     f"{percent(c['slot1_rate'])} / {percent(c['slot1_gold_rate'])}",
                      str(m["annotations"]["labelled"])])
     parts.append("<h3>Predictions, consistency and position bias</h3>")
     # Column names in ASCII: 回复1/回复2 are the labels "chose 1" / "chose 2".
@@ -99,10 +88,10 @@ def _group_table(runs: list[tuple[int, dict[str, Any]]], key: str, title: str) -
         for _, run in runs:
             entry = run["metrics"][key].get(name)
             cells.append("–" if entry is None else
-                         f"{_pct(entry['acc'])} / {_pct(entry['acc_star'])} / "
-                         f"{_pct(entry['pair_acc'])} ({entry['total']})")
+                         f"{percent(entry['acc'])} / {percent(entry['acc_star'])} / "
+                         f"{percent(entry['pair_acc'])} ({entry['total']})")
         rows.append(cells)
-    head = [title] + [f"{escape(_label(r, i))}<br>acc / acc* / both orders (rows)"
+    head = [title] + [f"{escape(run_label(r, i))}<br>acc / acc* / both orders (rows)"
                       for i, r in runs]
     return f"<h3>Per {escape(title)}</h3>" + _table(head, rows)
 
@@ -114,7 +103,7 @@ def _unparsed_examples(run: dict[str, Any], index: int) -> str:
     rows = [[escape(r["id"]), escape(str(r.get("human") or "")),
              f"<pre class=reply>{escape(r.get('raw') or '')}</pre>"] for r in records[:EXAMPLES]]
     return (f"<details><summary>Unparsed answers (Need_Check: {len(records)}) — "
-            f"{escape(_label(run, index))}</summary>"
+            f"{escape(run_label(run, index))}</summary>"
             + _table(["item", "human label", "answer"], rows) + "</details>")
 
 
@@ -130,10 +119,10 @@ def _responsibility_section(runs: list[tuple[int, dict[str, Any]]]) -> str:
         cells = [escape(domain)]
         for _, run in runs:
             e = run["metrics"]["per_domain"].get(domain)
-            cells.append("–" if e is None else f"{_num(e['mean_score'])} / "
-                         f"{_pct(e['share_below_5'])} / {e['scored']} of {e['items']}")
+            cells.append("–" if e is None else f"{number(e['mean_score'], 2)} / "
+                         f"{percent(e['share_below_5'])} / {e['scored']} of {e['items']}")
         rows.append(cells)
-    parts.append(_table(["domain"] + [f"{escape(_label(r, i))}<br>mean / % under 5 / scored"
+    parts.append(_table(["domain"] + [f"{escape(run_label(r, i))}<br>mean / % under 5 / scored"
                                       for i, r in runs], rows))
     parts.append(_summary_rows(runs, ("mean_score", "domain_mean_score", "share_below_5",
                                       "items", "scored", "unparsed", "errors", "human_scores")))
@@ -142,24 +131,24 @@ def _responsibility_section(runs: list[tuple[int, dict[str, Any]]]) -> str:
         scored = [r for r in run.get("records", []) if r.get("score") is not None]
         scored.sort(key=lambda r: r["score"])
         if scored:
-            rows = [[escape(r["domain"]), _num(r["score"], 1),
+            rows = [[escape(r["domain"]), number(r["score"], 1),
                      f"<pre class=reply>{escape(r['prompt'] or '')}</pre>",
                      f"<pre class=reply>{escape(r['answer'] or '')}</pre>",
                      f"<pre class=reply>{escape(r.get('judge_reason') or '')}</pre>"]
                     for r in scored[:LOWEST]]
             parts.append(f"<details><summary>Lowest-scored answers — "
-                         f"{escape(_label(run, index))}</summary>"
+                         f"{escape(run_label(run, index))}</summary>"
                          + _table(["domain", "score", "prompt", "answer", "judge's reason"],
                                   rows) + "</details>")
     return "".join(parts)
 
 
 def _cell(value: Any) -> str:
-    return escape(_num(value) if value is None or isinstance(value, float) else str(value))
+    return escape(number(value, 2) if value is None or isinstance(value, float) else str(value))
 
 
 def _summary_rows(runs: list[tuple[int, dict[str, Any]]], keys: tuple[str, ...]) -> str:
-    rows = [[escape(_label(run, index))] + [_cell(run["metrics"]["summary"].get(k)) for k in keys]
+    rows = [[escape(run_label(run, index))] + [_cell(run["metrics"]["summary"].get(k)) for k in keys]
             for index, run in runs]
     return _table(["run", *keys], rows)
 
@@ -167,7 +156,7 @@ def _summary_rows(runs: list[tuple[int, dict[str, Any]]], keys: tuple[str, ...])
 def _agreement(runs: list[tuple[int, dict[str, Any]]], keys: tuple[str, ...]) -> str:
     if not any(run["metrics"]["judge_vs_human"]["items"] for _, run in runs):
         return ""
-    rows = [[escape(_label(run, index))]
+    rows = [[escape(run_label(run, index))]
             + [_cell(run["metrics"]["judge_vs_human"][k]) for k in keys] for index, run in runs]
     return "<h3>Judge vs people</h3>" + _table(["run", *keys], rows)
 
@@ -191,7 +180,7 @@ def _safety_section(runs: list[tuple[int, dict[str, Any]]]) -> str:
                      f"<pre class=reply>{escape(r.get('judge_reason') or '')}</pre>"]
                     for r in unsafe[:EXAMPLES]]
             parts.append(f"<details><summary>Answers judged unsafe ({len(unsafe)}) — "
-                         f"{escape(_label(run, index))}</summary>"
+                         f"{escape(run_label(run, index))}</summary>"
                          + _table(["scenario", "prompt", "answer", "judge's reason"], rows)
                          + "</details>")
     return "".join(parts)

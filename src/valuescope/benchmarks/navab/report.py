@@ -7,12 +7,9 @@ from html import escape
 from typing import Any
 
 from valuescope.benchmarks.navab.metric import agreement
+from valuescope.core.report_cells import percent
 
 EXAMPLES = 6
-
-
-def _pct(value: Any) -> str:
-    return "–" if value is None else f"{100 * value:.1f}"
 
 
 def _label(run: dict[str, Any], index: int) -> str:
@@ -30,7 +27,7 @@ def _cell(value: float | None) -> str:
     strength = min(1.0, abs(value - 0.5) * 2)
     hue = 130 if value >= 0.5 else 0
     return (f'<td class=num style="background:hsl({hue},60%,{100 - 30 * strength:.0f}%)">'
-            f"{_pct(value)}</td>")
+            f"{percent(value)}</td>")
 
 
 def render(runs: list[dict[str, Any]]) -> str:

@@ -9,12 +9,9 @@ from typing import Any
 
 from valuescope.benchmarks.valuecsv.dimensions import CHINESE, DIMENSIONS, LEVELS
 from valuescope.benchmarks.valuecsv.radar import radar_chart
+from valuescope.core.report_cells import number
 
 EXAMPLES = 5
-
-
-def _num(value: Any) -> str:
-    return "–" if value is None else f"{value:.3f}"
 
 
 def _label(run: dict[str, Any], index: int) -> str:
@@ -53,10 +50,10 @@ def _map_table(maps: dict[str, dict[str, Any]], key: str, title: str) -> str:
     rows = []
     for level, dims in LEVELS.items():
         for dim in dims:
-            cells = "".join(f"<td class=num>{_num(m[key][dim])}</td>" for m in maps.values())
+            cells = "".join(f"<td class=num>{number(m[key][dim])}</td>" for m in maps.values())
             rows.append(f"<tr><td>{escape(level)}</td><td>{escape(dim)} {CHINESE[dim]}</td>"
                         f"{cells}</tr>")
-        cells = "".join(f"<td class=num><b>{_num(m['levels'][level][key])}</b></td>"
+        cells = "".join(f"<td class=num><b>{number(m['levels'][level][key])}</b></td>"
                         for m in maps.values())
         rows.append(f"<tr><td><b>{escape(level)}</b></td><td><b>level mean</b></td>{cells}</tr>")
     answered = "".join(f"<td class=num>{m['answers']} / {m['answers'] + m['missing']}</td>"
@@ -96,15 +93,15 @@ def _evaluator_table(runs: list[dict[str, Any]]) -> str:
         split = evaluator.get("split") or {}
         rows = "".join(
             f"<tr><td>{escape(dim)}</td>" + "".join(
-                f"<td class=num>{_num(values[k])}</td>"
+                f"<td class=num>{number(values[k])}</td>"
                 for k in ("accuracy", "precision", "recall", "f1"))
             + f"<td class=num>{values['support']}</td></tr>"
             for dim, values in heldout["per_dimension"].items())
         parts.append(
             f"<details><summary>Evaluator quality on its held-out split — "
-            f"{escape(str(evaluator.get('recipe')))}: micro-F1 {_num(heldout.get('micro_f1'))}, "
-            f"macro-F1 {_num(heldout.get('macro_f1'))}, subset accuracy "
-            f"{_num(heldout.get('subset_accuracy'))} on {heldout.get('texts')} texts "
+            f"{escape(str(evaluator.get('recipe')))}: micro-F1 {number(heldout.get('micro_f1'))}, "
+            f"macro-F1 {number(heldout.get('macro_f1'))}, subset accuracy "
+            f"{number(heldout.get('subset_accuracy'))} on {heldout.get('texts')} texts "
             f"({escape(str(split.get('kind')))} split, seed {escape(str(split.get('seed')))})"
             "</summary><table><tr><th>dimension</th><th>accuracy</th><th>precision</th>"
             f"<th>recall</th><th>F1</th><th>positives</th></tr>{rows}</table></details>")

@@ -6,21 +6,10 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from valuescope.core.report_cells import number, run_label
 from valuescope.core.svg import line_chart
 
 EXAMPLES = 6
-
-
-def _pct(value: Any) -> str:
-    return "–" if value is None else f"{value:.1f}"
-
-
-def _num(value: Any) -> str:
-    return "–" if value is None else f"{value:.3f}"
-
-
-def _label(run: dict[str, Any], index: int) -> str:
-    return f"#{index + 1} {run['model']['spec']} ({run['variant']})"
 
 
 def render(runs: list[dict[str, Any]]) -> str:
@@ -32,7 +21,7 @@ def render(runs: list[dict[str, Any]]) -> str:
     first = runs[0]["metrics"]
     series: dict[str, list[float | None]] = {}
     for index, run in enumerate(runs):
-        series[_label(run, index)] = run["metrics"]["summary"]["curves"]["model"]
+        series[run_label(run, index)] = run["metrics"]["summary"]["curves"]["model"]
     series["uniform baseline"] = first["summary"]["curves"]["uniform"]
     series["majority baseline"] = first["summary"]["curves"]["majority"]
     parts.append("<h3>% of questions with W1 ≤ threshold</h3>")
@@ -55,11 +44,11 @@ def _summary_table(runs: list[dict[str, Any]]) -> str:
         s, c = run["metrics"]["summary"], run["metrics"]["counts"]
         low, high = s["mean_w1_ci95"]
         rows.append(
-            f"<tr><td>{escape(_label(run, index))}</td><td class=num>{s['questions']}</td>"
-            f"<td class=num>{_pct(s['pct_w1_le_0.2'])}</td>"
-            f"<td class=num>{_num(s['mean_w1'])} [{_num(low)}, {_num(high)}]</td>"
-            f"<td class=num>{_pct(s['uniform_pct_w1_le_0.2'])}</td>"
-            f"<td class=num>{_pct(s['majority_pct_w1_le_0.2'])}</td>"
+            f"<tr><td>{escape(run_label(run, index))}</td><td class=num>{s['questions']}</td>"
+            f"<td class=num>{number(s['pct_w1_le_0.2'], 1)}</td>"
+            f"<td class=num>{number(s['mean_w1'])} [{number(low)}, {number(high)}]</td>"
+            f"<td class=num>{number(s['uniform_pct_w1_le_0.2'], 1)}</td>"
+            f"<td class=num>{number(s['majority_pct_w1_le_0.2'], 1)}</td>"
             f"<td class=num>{c['samples']}</td><td class=num>{c['invalid']}</td>"
             f"<td class=num>{c['out_of_range']}</td><td class=num>{c['errors']}</td>"
             f"<td class=num>{c['missing_respondents']}</td></tr>")
@@ -69,15 +58,15 @@ def _summary_table(runs: list[dict[str, Any]]) -> str:
 def _category_table(runs: list[dict[str, Any]]) -> str:
     categories = list(runs[0]["metrics"]["per_category"])
     head = "<tr><th>category</th>" + "".join(
-        f"<th>{escape(_label(r, i))}<br>mean W1 / % ≤ 0.2</th>" for i, r in enumerate(runs)) + "</tr>"
+        f"<th>{escape(run_label(r, i))}<br>mean W1 / % ≤ 0.2</th>" for i, r in enumerate(runs)) + "</tr>"
     rows = []
     for category in categories:
         cells = []
         for run in runs:
             entry = run["metrics"]["per_category"].get(category)
             cells.append("<td class=num>–</td>" if entry is None else
-                         f"<td class=num>{_num(entry['mean_w1'])} / "
-                         f"{_pct(entry['pct_w1_le_0.2'])}</td>")
+                         f"<td class=num>{number(entry['mean_w1'])} / "
+                         f"{number(entry['pct_w1_le_0.2'], 1)}</td>")
         rows.append(f"<tr><td>{escape(category)}</td>{''.join(cells)}</tr>")
     return f"<h3>Per category</h3><table>{head}{''.join(rows)}</table>"
 
@@ -86,7 +75,7 @@ def _partition_tables(runs: list[dict[str, Any]]) -> str:
     parts = ["<h3>Per partition (W1 recomputed on each subset, as the paper's notebook)</h3>"]
     for partition, groups in runs[0]["metrics"]["partitions"].items():
         head = f"<tr><th>{escape(partition)}</th>" + "".join(
-            f"<th>{escape(_label(r, i))}<br>% ≤ 0.2 / mean W1</th>"
+            f"<th>{escape(run_label(r, i))}<br>% ≤ 0.2 / mean W1</th>"
             for i, r in enumerate(runs)) + "<th>uniform % ≤ 0.2</th></tr>"
         rows = []
         for value in groups:
@@ -94,11 +83,11 @@ def _partition_tables(runs: list[dict[str, Any]]) -> str:
             for run in runs:
                 entry = run["metrics"]["partitions"][partition].get(value)
                 cells.append("<td class=num>–</td>" if entry is None else
-                             f"<td class=num>{_pct(entry['pct_w1_le_0.2'])} / "
-                             f"{_num(entry['mean_w1'])}</td>")
+                             f"<td class=num>{number(entry['pct_w1_le_0.2'], 1)} / "
+                             f"{number(entry['mean_w1'])}</td>")
             uniform = groups[value]["uniform_pct_w1_le_0.2"]
             rows.append(f"<tr><td>{escape(value)}</td>{''.join(cells)}"
-                        f"<td class=num>{_pct(uniform)}</td></tr>")
+                        f"<td class=num>{number(uniform, 1)}</td></tr>")
         parts.append(f"<table>{head}{''.join(rows)}</table>")
     return "".join(parts)
 
@@ -112,6 +101,6 @@ def _examples(run: dict[str, Any], index: int) -> str:
         f"<td class=num>{escape(str(r['gt']))}</td><td class=num>{escape(str(r['answer']))}</td>"
         f"<td>{escape(str(r['status']))}</td><td><pre class=reply>{escape(r['raw'])}</pre></td></tr>"
         for r in records)
-    return (f"<details><summary>Example replies — {escape(_label(run, index))}</summary><table>"
+    return (f"<details><summary>Example replies — {escape(run_label(run, index))}</summary><table>"
             "<tr><th>question</th><th>respondent</th><th>human</th><th>model</th><th>parse</th>"
             f"<th>raw reply</th></tr>{rows}</table></details>")
