@@ -11,6 +11,7 @@ cached copy, every later use checks against them, and run manifests record them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -140,6 +141,15 @@ def cache_dir() -> Path:
 
 
 def sha256_of(path: Path) -> str:
+    """sha256 of a file. Remembered for this process while the file is unchanged (same inode, size,
+    mtime and ctime), so a file verified on resolve and then recorded in a manifest is read once."""
+    stat = path.stat()
+    return _sha256_unchanged(str(Path(path).resolve()), stat.st_ino, stat.st_size, stat.st_mtime_ns,
+                             stat.st_ctime_ns)
+
+
+@functools.lru_cache(maxsize=256)
+def _sha256_unchanged(path: str, inode: int, size: int, mtime_ns: int, ctime_ns: int) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
