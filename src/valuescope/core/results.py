@@ -18,6 +18,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from valuescope.core.atomic import write_json
 from valuescope.errors import UserError
 
 SCHEMA = "valuescope.results/1"
@@ -38,10 +39,7 @@ def clean(value: Any) -> Any:
 
 
 def write_results(path: Path, runs: list[dict[str, Any]]) -> None:
-    partial = path.with_suffix(".part")
-    partial.write_text(json.dumps(clean({"schema": SCHEMA, "runs": runs}), indent=1,
-                                  ensure_ascii=False), encoding="utf-8")
-    partial.replace(path)
+    write_json(path, clean({"schema": SCHEMA, "runs": runs}))
 
 
 def read_results(run_dir: Path) -> list[dict[str, Any]]:

@@ -21,7 +21,6 @@ the chat turn Q, the model gives S a higher log-probability than RS.
 from __future__ import annotations
 
 import json
-import os
 import random
 import warnings
 from dataclasses import asdict, dataclass
@@ -29,18 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from valuescope.benchmarks.navab import data as navab_data
+from valuescope.core.atomic import write_json
 from valuescope.errors import DataFileError, UserError
 
 ORIGINAL_SOURCE = {"quoted": "human", "official": "official"}
-
-
-def _write(path: Path, payload: Any, lines: bool = False) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".part")
-    text = ("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in payload) if lines
-            else json.dumps(payload, ensure_ascii=False, indent=1))
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)
 
 
 def split_rows(rows: list[navab_data.Row], key: str, seed: int, test_fraction: float
@@ -79,20 +70,20 @@ def export_pairs(data: str, out: Path, nation: str = "all", seed: int = 0,
                 factory[split].append(pair)
         if test:
             folder = navab_data.HF_FOLDERS.get(ref.nation, ref.nation)
-            _write(out / "heldout" / folder / navab_data.FILE_OF[ref.source],
+            write_json(out / "heldout" / folder / navab_data.FILE_OF[ref.source],
                    [{navab_data.KEY_Q: r.q, navab_data.KEY_S: r.s, navab_data.KEY_RS: r.rs,
                      "source_line": r.line} for r in test])
     for split in ("train", "test"):
-        _write(out / "trl" / f"{split}.jsonl", trl[split], lines=True)
-        _write(out / "llamafactory" / f"{split}.json", factory[split])
-    _write(out / "llamafactory" / "dataset_info.json", {
+        write_json(out / "trl" / f"{split}.jsonl", trl[split], lines=True)
+        write_json(out / "llamafactory" / f"{split}.json", factory[split])
+    write_json(out / "llamafactory" / "dataset_info.json", {
         f"navab_{split}": {"file_name": f"{split}.json", "ranking": True,
                            "columns": {"prompt": "instruction", "query": "input",
                                        "chosen": "chosen", "rejected": "rejected"}}
         for split in ("train", "test")})
     summary = {"data": data, "seed": seed, "test_fraction": test_fraction, "counts": counts,
                "files": [f.manifest() for f in files], "row_indices": ids}
-    _write(out / "split.json", summary)
+    write_json(out / "split.json", summary)
     return summary
 
 
@@ -273,5 +264,5 @@ def align(model: str, pairs: Path, out: Path, settings: DPOSettings,
     summary = {"settings": info, "training": entries["training"], "before": before,
                "after": after, "change": change, "model_dir": str(out / "model"),
                "pair_preference": {s: entries[f"{s}_preference"] for s in ("before", "after")}}
-    _write(out / "dpo_summary.json", summary)
+    write_json(out / "dpo_summary.json", summary)
     return summary

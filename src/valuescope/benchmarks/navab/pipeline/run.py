@@ -11,8 +11,6 @@ NaVAB layout, so ``valuescope run navab:mc --data OUT`` reads it directly.
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +28,7 @@ from valuescope.benchmarks.navab.pipeline import (
 from valuescope.benchmarks.navab.pipeline.corpus import read_corpus
 from valuescope.benchmarks.navab.pipeline.embed import make_embedder
 from valuescope.benchmarks.navab.pipeline.llm import StageLLM
+from valuescope.core.atomic import write_json
 from valuescope.core.runner import RunSettings
 from valuescope.core.store import Store
 from valuescope.models import spec as model_specs
@@ -68,7 +67,7 @@ def build(config: BuildConfig, settings: RunSettings, show_progress: bool = True
     corpus = read_corpus(config.corpus)
     config.out.mkdir(parents=True, exist_ok=True)
     (config.out / "stages").mkdir(exist_ok=True)
-    _write(config.out / "stages" / "0_corpus.json", corpus.summary())
+    write_json(config.out / "stages" / "0_corpus.json", corpus.summary())
     store = Store(config.out / STORE)
     try:
         return asyncio.run(_stages(config, corpus, store, settings, show_progress))
@@ -91,41 +90,40 @@ async def _stages(config: BuildConfig, corpus: Any, store: Store, settings: RunS
         found, record = await topics.model_topics(corpus.docs, llm, embedder,
                                                   config.min_topic_size, config.topics,
                                                   config.seed)
-        _write(stages / "1_topics.json", record)
+        write_json(stages / "1_topics.json", record)
         counts["topics"] = len(found)
 
         sensitive, record = await screening.screen_topics(found, llm, config.original_filter)
-        _write(stages / "2_topic_screening.json", record)
+        write_json(stages / "2_topic_screening.json", record)
         topic_of = {doc: t.id for t in sensitive for doc in t.docs}
         docs = [d for d in corpus.docs if d.id in topic_of]
         counts.update(sensitive_topics=len(sensitive), sensitive_articles=len(docs))
 
         language = extraction.language_for(config.nation, config.language)
         statements, record = await extraction.extract_statements(docs, topic_of, llm, language)
-        _write(stages / "3_statements.json", {**record, "language": language,
+        write_json(stages / "3_statements.json", {**record, "language": language,
                                               "statements": statements})
         counts["statements"] = len(statements)
 
         kept, record = await screening.screen_statements(statements, llm, config.original_filter)
-        _write(stages / "4_statement_screening.json", {**record, "statements": kept})
+        write_json(stages / "4_statement_screening.json", {**record, "statements": kept})
         counts["screened_statements"] = len(kept)
 
         if config.conflict_reduction:
             kept, record = await conflicts.reduce_conflicts(
-                kept, llm, make_embedder(config.embedder, config.seed), config.neighbours,
-                config.min_similarity)
+                kept, llm, embedder, config.neighbours, config.min_similarity)
         else:
             record = {"skipped": "--no-conflict-reduction", "pairs": [], "dropped": []}
-        _write(stages / "5_conflicts.json", {**record, "statements": kept})
-        _write_lines(stages / "5_conflicts_dropped.jsonl", record["dropped"])
+        write_json(stages / "5_conflicts.json", {**record, "statements": kept})
+        write_json(stages / "5_conflicts_dropped.jsonl", record["dropped"], lines=True)
         counts["after_conflict_reduction"] = len(kept)
 
         judged, record = await source.judge_sources(kept, llm)
-        _write(stages / "6_sources.json", {**record, "statements": judged})
+        write_json(stages / "6_sources.json", {**record, "statements": judged})
         counts.update(quoted=record["quoted"], official=record["official"])
 
         items, record = await qsr.build_triples(judged, llm)
-        _write(stages / "7_qsr.json", record)
+        write_json(stages / "7_qsr.json", record)
         written = _write_navab(config.out, config.nation, items)
         counts["items"] = {kind: len(rows) for kind, rows in written.items()}
     finally:
@@ -136,7 +134,7 @@ async def _stages(config: BuildConfig, corpus: Any, store: Store, settings: RunS
                "requests_sent": dict(llm.sent),
                "files": {k: str(p) for k, p in _files(config.out, config.nation).items()
                          if p.is_file()}}
-    _write(config.out / "build_manifest.json", summary)
+    write_json(config.out / "build_manifest.json", summary)
     return summary
 
 
@@ -153,21 +151,9 @@ def _write_navab(out: Path, nation: str, items: list[dict[str, Any]]
                 if item["kind"] == kind]
         written[kind] = rows
         if rows:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _write(path, rows)
+            write_json(path, rows)
         elif path.is_file():
             path.unlink()  # left over from an earlier build of the same folder
     return written
 
 
-def _write(path: Path, payload: Any) -> None:
-    partial = path.with_name(path.name + ".part")
-    partial.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(partial, path)
-
-
-def _write_lines(path: Path, rows: list[dict[str, Any]]) -> None:
-    partial = path.with_name(path.name + ".part")
-    partial.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
-                       encoding="utf-8")
-    os.replace(partial, path)

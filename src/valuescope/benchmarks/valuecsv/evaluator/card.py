@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from valuescope import __version__
+from valuescope.core.atomic import write_json
 from valuescope.errors import DataFileError, UserError
 
 CARD_NAME = "valuecsv-evaluator.json"
@@ -50,9 +51,7 @@ def expect_recipe(folder: Path, card: dict[str, Any], recipe: str) -> None:
 def write(folder: Path, card: dict[str, Any]) -> None:
     card = {"format": FORMAT, **card, "valuescope_version": __version__,
             "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")}
-    partial = folder / (CARD_NAME + ".part")
-    partial.write_text(json.dumps(card, indent=1, ensure_ascii=False), encoding="utf-8")
-    partial.replace(folder / CARD_NAME)
+    write_json(folder / CARD_NAME, card)
 
 
 def prepare_output(folder: Path, recipe: str, settings: dict[str, Any]) -> bool:
@@ -95,9 +94,7 @@ def read_progress(folder: Path) -> dict[str, Any]:
 
 
 def write_progress(folder: Path, progress: dict[str, Any]) -> None:
-    partial = folder / (PROGRESS_NAME + ".part")
-    partial.write_text(json.dumps(progress, indent=1), encoding="utf-8")
-    partial.replace(folder / PROGRESS_NAME)
+    write_json(folder / PROGRESS_NAME, progress, ensure_ascii=True)
 
 
 def fingerprint(root: Path, files: list[Path]) -> str:
