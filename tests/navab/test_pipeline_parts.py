@@ -76,16 +76,16 @@ def test_candidate_pairs_take_nearest_neighbours():
 def test_minority_side_is_dropped_with_reasons():
     # 0, 1, 2 agree; 3 opposes 0; 4 agrees with 3 (so it sides against the majority too).
     edges = [(0, 1, 1), (1, 2, 1), (0, 3, -1), (3, 4, 1)]
-    dropped = conflicts.resolve(6, edges)
+    dropped, _ = conflicts.resolve(6, edges)
     assert sorted(dropped) == [3, 4]
     assert dropped[3]["opposes"] == [0] and dropped[4]["opposes"] == []
     assert "dominant stance (2 vs 3" in dropped[3]["reason"]
 
 
 def test_equal_sides_have_no_dominant_stance_and_agreement_alone_drops_nothing():
-    assert sorted(conflicts.resolve(2, [(0, 1, -1)])) == [0, 1]
-    assert "no dominant stance" in conflicts.resolve(2, [(0, 1, -1)])[0]["reason"]
-    assert conflicts.resolve(3, [(0, 1, 1), (1, 2, 1)]) == {}
+    assert sorted(conflicts.resolve(2, [(0, 1, -1)])[0]) == [0, 1]
+    assert "no dominant stance" in conflicts.resolve(2, [(0, 1, -1)])[0][0]["reason"]
+    assert conflicts.resolve(3, [(0, 1, 1), (1, 2, 1)]) == ({}, [])
 
 
 def test_inconsistent_edges_are_reported():

@@ -132,6 +132,13 @@ def canonical_json(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
+def derived_seed(seed: int, key: str) -> int:
+    """A sampling seed for one request that depends only on the run's seed and a stable key
+    (e.g. the item id), so a sample never depends on which other requests share its batch."""
+    digest = hashlib.sha256(f"{seed}:{key}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") % 2**31
+
+
 def cache_key(model_identity: dict[str, Any], request: Request) -> str:
     body = to_json(request)
     body.pop("choices", None)  # a hint for baselines, not part of what a model is asked

@@ -16,7 +16,6 @@ Half/half order as the original: in each file the first ⌊n/2⌋ items have S a
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,6 +32,7 @@ from valuescope.core.requests import (
     Response,
     Score,
     Scores,
+    derived_seed,
 )
 from valuescope.core.spread import spread
 
@@ -180,11 +180,10 @@ class MCGenerateTask(NaVABTask):
 
 class AJTask(NaVABTask):
     def requests(self, item: Item) -> list[Request]:
-        digest = hashlib.sha256(f"{self.options['seed']}:{item.id}".encode()).digest()
         return [Generate(messages=(Message("user", item.data["q"]),),
                          max_tokens=self.options["max-tokens"] or AJ_MAX_TOKENS,
                          temperature=self.options["temperature"],
-                         seed=int.from_bytes(digest[:4], "big") % 2**31)]
+                         seed=derived_seed(self.options["seed"], item.id))]
 
     def judge_requests(self, item: Item, responses: Sequence[Response | None]) -> list[Request]:
         answer = responses[0] if responses else None

@@ -99,9 +99,11 @@ def split_sides(n: int, edges: Sequence[tuple[int, int, int]]
     return side, components, broken
 
 
-def resolve(n: int, edges: Sequence[tuple[int, int, int]]) -> dict[int, dict[str, Any]]:
-    """Dropped node -> why: the minority side of a conflicting component, or both equal sides."""
-    side, components, _ = split_sides(n, edges)
+def resolve(n: int, edges: Sequence[tuple[int, int, int]]
+            ) -> tuple[dict[int, dict[str, Any]], list[tuple[int, int, int]]]:
+    """(dropped node -> why, edges the split cannot satisfy). Dropped: the minority side of a
+    conflicting component, or both sides when they are equal."""
+    side, components, broken = split_sides(n, edges)
     opposed: dict[int, set[int]] = defaultdict(set)
     for i, j, sign in edges:
         if sign < 0:
@@ -124,7 +126,7 @@ def resolve(n: int, edges: Sequence[tuple[int, int, int]]) -> dict[int, dict[str
             dropped[m] = {"reason": f"against the topic's dominant stance ({sizes[0]} vs "
                                     f"{sizes[1]} statements)", "opposes": sorted(opposed[m]),
                           "sides": sizes}
-    return dropped
+    return dropped, broken
 
 
 async def reduce_conflicts(statements: list[dict[str, Any]], llm: StageLLM, embedder: Embedder,
@@ -152,23 +154,23 @@ async def reduce_conflicts(statements: list[dict[str, Any]], llm: StageLLM, embe
     for (topic, i, j, sim), reply in zip(jobs, replies, strict=True):
         sign = parse_stance(reply) if reply is not None else None
         ids = [statements[by_topic[topic][k]]["id"] for k in (i, j)]
+        stance = ("LLM error" if reply is None else "unparsed" if sign is None
+                  else {1: "same", -1: "opposite", 0: "unrelated"}[sign])
         pairs.append({"topic": topic, "statements": ids, "similarity": round(sim, 4),
-                      "stance": {1: "same", -1: "opposite", 0: "unrelated"}.get(sign, "unparsed")
-                      if sign is not None else ("unparsed" if reply is not None else "LLM error"),
-                      "reply": reply})
+                      "stance": stance, "reply": reply})
         if sign:
             edges[topic].append((i, j, sign))
     dropped, inconsistent = [], []
     drop_ids = set()
     for topic, members in by_topic.items():
         ids = [statements[m]["id"] for m in members]
-        for node, why in sorted(resolve(len(members), edges[topic]).items()):
+        drops, broken = resolve(len(members), edges[topic])
+        for node, why in sorted(drops.items()):
             statement = statements[members[node]]
             drop_ids.add(statement["id"])
             dropped.append({"id": statement["id"], "topic": topic,
                             "statement": statement["statement"], "reason": why["reason"],
                             "opposes": [ids[o] for o in why["opposes"]], "sides": why["sides"]})
-        _, _, broken = split_sides(len(members), edges[topic])
         inconsistent += [{"topic": topic, "statements": [ids[i], ids[j]],
                           "stance": "same" if s > 0 else "opposite"} for i, j, s in broken]
     kept = [s for s in statements if s["id"] not in drop_ids]

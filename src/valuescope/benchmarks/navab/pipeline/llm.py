@@ -7,13 +7,19 @@ and a finished stage costs nothing to redo.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from valuescope.core.progress import progress_bar
-from valuescope.core.requests import Failure, Generate, Generation, Message, Request, cache_key
+from valuescope.core.requests import (
+    Generate,
+    Generation,
+    Message,
+    Request,
+    cache_key,
+    derived_seed,
+)
 from valuescope.core.runner import RunSettings, run_requests
 from valuescope.core.store import Store
 
@@ -31,11 +37,10 @@ class StageLLM:
 
     def chat(self, system: str, user: str, key: str, max_tokens: int | None = None) -> Generate:
         """A chat request whose sampling seed depends only on ``key`` (stage + item)."""
-        digest = hashlib.sha256(f"{self.seed}:{key}".encode()).digest()
         messages = ((Message("system", system),) if system else ()) + (Message("user", user),)
         return Generate(messages=messages, max_tokens=max_tokens or self.max_tokens,
                         temperature=self.temperature,
-                        seed=int.from_bytes(digest[:4], "big") % 2**31)
+                        seed=derived_seed(self.seed, key))
 
     async def ask(self, stage: str, requests: Sequence[Request]) -> list[str | None]:
         """The reply text of each request (None when the backend failed for good)."""
@@ -48,6 +53,4 @@ class StageLLM:
         for key in keys:
             answer = answers.get(key)
             texts.append(answer.text if isinstance(answer, Generation) else None)
-            if isinstance(answer, Failure) or answer is None:
-                texts[-1] = None
         return texts
