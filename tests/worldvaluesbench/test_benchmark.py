@@ -81,8 +81,8 @@ def test_sample_variant_is_stratified():
 def test_fix_masters_admits_masters_holders():
     quirk = task("sample", **{"per-group": 1, "split": "full"})
     fixed = task("sample", **{"per-group": 1, "split": "full", "fix-masters": True})
-    assert quirk._education_level("Master or equivalent (ISCED 7)") == ""
-    assert fixed._education_level("Master or equivalent (ISCED 7)") == "Tertiary"
+    assert quirk._education_levels().get("Master or equivalent (ISCED 7)", "") == ""
+    assert fixed._education_levels().get("Master or equivalent (ISCED 7)", "") == "Tertiary"
 
 
 def test_weights_option_changes_only_scoring(tmp_path):

@@ -130,16 +130,20 @@ class WVBTask:
         """(continent, urban/rural, education level) of every row, computed once."""
         if not hasattr(self, "_group_cache"):
             table = self.tables().demographics
-            columns = [table.column(name).to_pylist() for name in (COUNTRY, URBAN_RURAL, EDUCATION)]
-            self._group_cache = [self._group_of(dict(zip((COUNTRY, URBAN_RURAL, EDUCATION), v)))
-                                 for v in zip(*columns)]
+            countries, areas, educations = (table.column(name).to_pylist()
+                                            for name in (COUNTRY, URBAN_RURAL, EDUCATION))
+            continent_of, level_of = self.meta.country_to_continent, self._education_levels()
+            self._group_cache = [(continent_of.get(country or "", ""), area or "",
+                                  level_of.get(education or "", ""))
+                                 for country, area, education in zip(countries, areas, educations)]
         return self._group_cache
 
-    def _education_level(self, label: str | None) -> str:
+    def _education_levels(self) -> dict[str, str]:
+        """Education label -> level; --fix-masters maps the codebook's Master's label too."""
         mapping = dict(self.meta.education_to_level)
         if self.options.get("fix-masters"):
             mapping[MASTERS_CODEBOOK] = mapping.pop(MASTERS_CSV, "Tertiary")
-        return mapping.get(label or "", "")
+        return mapping
 
     # items --------------------------------------------------------------------------------
     def load(self, limit: int | None) -> list[Item]:
@@ -174,12 +178,6 @@ class WVBTask:
                      "education": r["Education"]}
                     for r in csv.DictReader(handle, delimiter="\t")]
 
-    def _group_of(self, demographics: dict[str, str | None]) -> tuple[str, str, str]:
-        country = demographics.get(COUNTRY) or ""
-        return (self.meta.country_to_continent.get(country, ""),
-                demographics.get(URBAN_RURAL) or "",
-                self._education_level(demographics.get(EDUCATION)))
-
     def _split_rows(self, split: str) -> list[dict[str, Any]]:
         tables = self.tables()
         order = self._split_order(split)
@@ -205,19 +203,18 @@ class WVBTask:
         split, per_group = self.options["split"], self.options["per-group"]
         questions = (list(self.meta.probe_questions) if self.options["questions"] == "probe"
                      else list(tables.value_columns))
-        order = [int(row) for row in self._split_order(split)]
-        all_groups = self._groups()
-        groups = {row: all_groups[row] for row in order}
-        continents = list(dict.fromkeys(g[0] for g in groups.values() if g[0]))
-        levels = list(dict.fromkeys(g[2] for g in groups.values() if g[2]))
+        order = self._split_order(split)
+        groups = self._groups()
+        present = [groups[r] for r in order.tolist()]
+        continents = list(dict.fromkeys(g[0] for g in present if g[0]))
+        levels = list(dict.fromkeys(g[2] for g in present if g[2]))
         rng = random.Random(self.options["seed"])
         rows: list[dict[str, Any]] = []
         for question in questions:
             column = tables.value_columns.index(question)
             answered: dict[tuple[str, str, str], list[int]] = defaultdict(list)
-            for row in order:
-                if tables.values[row, column] >= 0:
-                    answered[groups[row]].append(row)
+            for row in order[tables.values[order, column] >= 0].tolist():  # answered, in order
+                answered[groups[row]].append(row)
             for continent in continents:
                 for area in ("Urban", "Rural"):
                     for level in levels:
