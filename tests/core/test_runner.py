@@ -20,7 +20,6 @@ class ScriptedModel:
     """Answers with the prompt reversed; fails as its ``faults`` say (prompt -> list of errors)."""
 
     batch_size = 1
-    supports_score = False
 
     def __init__(self, faults=None, concurrency=8, delay=0.0):
         self.identity = {"backend": "scripted"}

@@ -101,15 +101,13 @@ def _token_estimate(text: str) -> int:
 
 def _open_store(run_dir: Path, config: RunConfig, resume: bool) -> tuple[Store, RunConfig]:
     run_dir.mkdir(parents=True, exist_ok=True)
-    path = run_dir / STORE_NAME
-    existed = path.is_file()
-    store = Store(path)
+    store = Store(run_dir / STORE_NAME)
     previous = store.get_manifest().get("config")
     if resume:
         if previous is None:
             raise UserError(f"{run_dir}: nothing to resume (no run manifest in {STORE_NAME})")
         return store, RunConfig.from_manifest(previous, config.settings)
-    if existed and previous is not None and previous != config.to_manifest():
+    if previous is not None and previous != config.to_manifest():  # a new store has no manifest
         raise UserError(f"{run_dir} holds a different run ({previous['task']} with "
                         f"{previous['model']['spec']}); use another --out, or --resume {run_dir}")
     return store, config

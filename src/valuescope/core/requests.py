@@ -144,11 +144,3 @@ def cache_key(model_identity: dict[str, Any], request: Request) -> str:
     body.pop("choices", None)  # a hint for baselines, not part of what a model is asked
     payload = canonical_json({"model": model_identity, "request": body})
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-
-@dataclass
-class Usage:
-    requests: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)

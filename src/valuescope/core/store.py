@@ -89,13 +89,8 @@ class Store:
                   int(response.kind != "failure"), attempts, seconds, now)
                  for key, request, response, attempts, seconds in answers])
 
-    def put_response(self, key: str, request: Request, response: Response, attempts: int,
-                     seconds: float) -> None:
-        self.put_responses([(key, request, response, attempts, seconds)])
-
-    def answered_keys(self, include_failures: bool = False) -> set[str]:
-        sql = "SELECT key FROM responses" + ("" if include_failures else " WHERE ok = 1")
-        return {row[0] for row in self.db.execute(sql)}
+    def answered_keys(self) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT key FROM responses WHERE ok = 1")}
 
     def responses(self, keys: Iterable[str] | None = None) -> dict[str, Response]:
         rows = self.db.execute("SELECT key, response FROM responses")

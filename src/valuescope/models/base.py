@@ -38,8 +38,6 @@ class Model(Protocol):
     identity: dict[str, Any]
     batch_size: int
     max_concurrency: int
-    #: True when ``Score`` requests are supported (log-probabilities available).
-    supports_score: bool
 
     async def answer(self, batch: Sequence[Request]) -> list[Response | Exception]:
         """Answer each request; return per-request exceptions instead of raising them."""

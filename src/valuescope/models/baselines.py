@@ -34,7 +34,6 @@ NAMES = ("uniform", "random", "majority")
 class BaselineModel:
     batch_size = 256
     max_concurrency = 1
-    supports_score = True
 
     def __init__(self, name: str, seed: int = 0):
         if name not in NAMES:

@@ -48,7 +48,6 @@ DTYPES = ("float32", "bfloat16", "float16")
 
 class HFModel:
     max_concurrency = 1
-    supports_score = True
 
     def __init__(self, path: str, batch_size: int = 8, device: str = "cpu", dtype: str = "float32",
                  trust_remote_code: bool = False, chat_template: bool | None = None,

@@ -41,7 +41,6 @@ Endpoint = Literal["chat", "completions", "auto"]
 
 class OpenAICompatModel:
     batch_size = 1
-    supports_score = True  # whether the server gives prompt logprobs shows per request
 
     def __init__(
         self,
@@ -50,12 +49,10 @@ class OpenAICompatModel:
         api_key: str | None = None,
         max_connections: int = 32,
         endpoint: Endpoint = "auto",
-        extra: dict[str, Any] | None = None,
     ):
         """
         endpoint: where ``Generate`` goes. "auto": chats to /chat/completions, prompts to
             /completions; "chat": prompts too, as one user message; "completions": prompts only.
-        extra: fields merged into every request body (e.g. ``{"top_p": 1}``).
         """
         if endpoint not in ("chat", "completions", "auto"):
             raise ValueError(f"endpoint must be chat, completions or auto, not {endpoint!r}")
@@ -67,15 +64,12 @@ class OpenAICompatModel:
         self._api_key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
         self.max_concurrency = max_connections
         self.endpoint = endpoint
-        self.extra = dict(extra or {})
         self.identity: dict[str, Any] = {"backend": "openai", "model": name,
                                          "base_url": self.base_url}
-        # Both change the answers, so they belong in cache keys; left out when default so that
+        # It changes the answers, so it belongs in cache keys; left out when default so that
         # plain specs keep the keys they always had.
         if endpoint != "auto":
             self.identity["endpoint"] = endpoint
-        if self.extra:
-            self.identity["extra"] = self.extra
         self._session: aiohttp.ClientSession | None = None
         self._session_loop: asyncio.AbstractEventLoop | None = None
         # Some servers (recent vLLM) reject max_tokens 0; after the first refusal ask for 1.
@@ -222,11 +216,10 @@ class OpenAICompatModel:
         return self._session
 
     async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        """POST ``body`` (after ``extra``) and return the decoded JSON, or raise a mapped error."""
-        payload = {**self.extra, **body} if self.extra else body
+        """POST ``body`` and return the decoded JSON, or raise a mapped error."""
         url = self.base_url + path
         try:
-            async with self._get_session().post(url, json=payload) as response:
+            async with self._get_session().post(url, json=body) as response:
                 status = response.status
                 headers = response.headers
                 raw = await response.read()

@@ -13,7 +13,6 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "personal": ("Patriotism", "Dedication", "Integrity", "Friendliness"),
 }
 DIMENSIONS: tuple[str, ...] = tuple(d for dims in LEVELS.values() for d in dims)
-LEVEL_OF: dict[str, str] = {d: level for level, dims in LEVELS.items() for d in dims}
 CHINESE: dict[str, str] = {
     "Prosperity": "富强", "Democracy": "民主", "Civility": "文明", "Harmony": "和谐",
     "Freedom": "自由", "Equality": "平等", "Justice": "公正", "Rule of Law": "法治",

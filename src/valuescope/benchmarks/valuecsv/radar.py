@@ -18,17 +18,16 @@ GROUP_COLOURS = ("#a93226", "#1f618d", "#1e8449", "#7d3c98")
 
 def _nice_max(values: list[float]) -> float:
     """The outer ring: the next multiple of 0.2 (rings at quarters then land on round values)."""
-    top = max([v for v in values if v is not None] + [0.0])
+    top = max(values + [0.0])
     return min(1.0, max(0.2, math.ceil(top * 5 - 1e-9) / 5))
 
 
 def radar_chart(axes: Sequence[str], series: Mapping[str, Sequence[float | None]], *,
-                groups: Mapping[str, Sequence[str]] | None = None, max_value: float | None = None,
-                emphasis: int = 1, width: int = 760, height: int = 470) -> str:
+                groups: Mapping[str, Sequence[str]] | None = None, emphasis: int = 1,
+                width: int = 760, height: int = 470) -> str:
     n = len(axes)
     cx, cy, radius = 250, height / 2, min(250, height / 2) - 70
-    top = max_value or _nice_max([v for values in series.values() for v in values
-                                  if v is not None])
+    top = _nice_max([v for values in series.values() for v in values if v is not None])
 
     def point(k: float, value: float) -> tuple[float, float]:
         angle = -math.pi / 2 + 2 * math.pi * k / n

@@ -9,7 +9,6 @@ import csv
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 from valuescope import sources
 
@@ -57,30 +56,23 @@ def _int_or_none(value: object) -> int | None:
     return None if value in ("", None) else int(str(value))
 
 
-def _read_json(key: str, data_dir: Path | None) -> dict:
-    path = sources.resolve(key, _explicit(key, data_dir))
+def _read_json(key: str) -> dict:
+    path = sources.resolve(key)
     with open(path, encoding="utf-8") as handle:
         return json.load(handle)
 
 
-def _read_pairs(key: str, data_dir: Path | None) -> dict[str, str]:
+def _read_pairs(key: str) -> dict[str, str]:
     """Two-column CSV (``Level,Education`` or ``Continent,Country``) -> {second: first}."""
-    path = sources.resolve(key, _explicit(key, data_dir))
+    path = sources.resolve(key)
     with open(path, encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))
     return {row[1]: row[0] for row in rows[1:] if len(row) >= 2}
 
 
-def _explicit(key: str, data_dir: Path | None) -> Path | None:
-    """A ``--data`` folder laid out as a mirror overrides the default resolution."""
-    if data_dir is None:
-        return None
-    return data_dir / sources.get_source(key).mirror_path
-
-
-@lru_cache(maxsize=4)
-def load_metadata(data_dir: Path | None = None) -> WVBMetadata:
-    raw = _read_json("wvb/question_metadata.json", data_dir)
+@lru_cache(maxsize=1)
+def load_metadata() -> WVBMetadata:
+    raw = _read_json("wvb/question_metadata.json")
     questions = {
         key: Question(id=key, text=entry["question"], category=entry["category"],
                       use_case=entry["use_case"], scale_min=_int_or_none(entry["answer_scale_min"]),
@@ -90,9 +82,9 @@ def load_metadata(data_dir: Path | None = None) -> WVBMetadata:
     }
     return WVBMetadata(
         questions=questions,
-        codebook=_read_json("wvb/codebook.json", data_dir),
-        adjustments=_read_json("wvb/answer_adjustment.json", data_dir),
-        country_to_continent=_read_pairs("wvb/country2continent.csv", data_dir),
-        education_to_level=_read_pairs("wvb/education2level.csv", data_dir),
-        probe_questions=_read_json("wvb/value_questions.json", data_dir),
+        codebook=_read_json("wvb/codebook.json"),
+        adjustments=_read_json("wvb/answer_adjustment.json"),
+        country_to_continent=_read_pairs("wvb/country2continent.csv"),
+        education_to_level=_read_pairs("wvb/education2level.csv"),
+        probe_questions=_read_json("wvb/value_questions.json"),
     )

@@ -163,9 +163,8 @@ def _train_unit(context: Context, unit: str, column: int) -> dict[str, Any]:
     labels = context.corpus.labels
     target = (torch.tensor(labels[:, column], dtype=torch.long) if binary
               else torch.tensor(labels, dtype=torch.float32)).to(context.device)
-    weights = torch.tensor(paper_class_weights()).to(context.device)
-    loss_fn = (torch.nn.CrossEntropyLoss() if binary
-               else torch.nn.BCEWithLogitsLoss(weight=weights))
+    loss_fn = (torch.nn.CrossEntropyLoss() if binary else torch.nn.BCEWithLogitsLoss(
+        weight=torch.tensor(paper_class_weights()).to(context.device)))
     state: dict[str, Any] = {"epoch": 0, "best": None, "bad_epochs": 0, "history": []}
     checkpoints = context.out / CHECKPOINTS_DIR / unit
     found = checkpoint.latest(checkpoints)
