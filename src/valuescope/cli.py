@@ -263,12 +263,14 @@ def data_check() -> None:
     for column in ("file", "status", "where"):
         table.add_column(column)
     for key in sources.SOURCES:
+        if not any(path.is_file() for path in sources.candidates(key)):
+            table.add_row(key, "missing", sources.SOURCES[key].url)
+            continue
         try:
             path = sources.resolve(key, download=False)  # a check never downloads
             table.add_row(key, "[green]ok[/green]", str(path))
-        except UserError as exc:
-            status = "missing" if "not available" in str(exc) else "[red]bad[/red]"
-            table.add_row(key, status, sources.SOURCES[key].url)
+        except UserError:
+            table.add_row(key, "[red]bad[/red]", sources.SOURCES[key].url)
     _console().print(table)
 
 

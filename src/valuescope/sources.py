@@ -141,25 +141,31 @@ def cache_dir() -> Path:
 
 
 def sha256_of(path: Path) -> str:
-    """sha256 of a file. Remembered for this process while the file is unchanged (same inode, size,
-    mtime and ctime), so a file verified on resolve and then recorded in a manifest is read once."""
+    """sha256 of a file."""
+    return _digest(path, "sha256")
+
+
+def git_blob_of(path: Path) -> str:
+    """The file's git blob id (sha1 of ``blob <size>\\0`` and the content)."""
+    return _digest(path, "git-blob")
+
+
+def _digest(path: Path, kind: str) -> str:
+    # Remembered for this process while the file is unchanged (same inode, size, mtime and
+    # ctime), so a file verified on resolve and then recorded in a manifest is read once.
     stat = path.stat()
-    return _sha256_unchanged(str(Path(path).resolve()), stat.st_ino, stat.st_size, stat.st_mtime_ns,
-                             stat.st_ctime_ns)
+    return _digest_unchanged(str(Path(path).resolve()), kind, stat.st_ino, stat.st_size,
+                             stat.st_mtime_ns, stat.st_ctime_ns)
 
 
 @functools.lru_cache(maxsize=256)
-def _sha256_unchanged(path: str, inode: int, size: int, mtime_ns: int, ctime_ns: int) -> str:
-    digest = hashlib.sha256()
+def _digest_unchanged(path: str, kind: str, inode: int, size: int, mtime_ns: int,
+                      ctime_ns: int) -> str:
+    digest = hashlib.sha256() if kind == "sha256" else hashlib.sha1(b"blob %d\0" % size)
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def git_blob_of(path: Path) -> str:
-    data = path.read_bytes()
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 def pin_file(path: Path) -> Path:
