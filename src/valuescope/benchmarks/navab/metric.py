@@ -16,12 +16,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from valuescope.benchmarks.navab.data import NATIONS, SOURCES
+from valuescope.metrics.agreement import cohen_kappa, ratio
 
 UNDECIDED = ("error", "unanswered", "no_answer")
-
-
-def _rate(right: int, total: int) -> float | None:
-    return right / total if total else None
 
 
 def rates(records: list[dict[str, Any]]) -> dict[str, Any]:
@@ -33,15 +30,15 @@ def rates(records: list[dict[str, Any]]) -> dict[str, Any]:
     neg_right = sum(bool(r["correct"]) for r in neg)
     parsed = [r for r in decided if r["status"] != "unparsed"]
     out = {"items": len(records), "decided": len(decided), "right": right,
-           "right_rate": _rate(right, len(decided)),
+           "right_rate": ratio(right, len(decided)),
            "pos_items": len(pos), "pos_right": pos_right,
-           "pos_right_rate": _rate(pos_right, len(pos)),
+           "pos_right_rate": ratio(pos_right, len(pos)),
            "neg_items": len(neg), "neg_right": neg_right,
-           "neg_right_rate": _rate(neg_right, len(neg)),
+           "neg_right_rate": ratio(neg_right, len(neg)),
            "undecided": len(records) - len(decided)}
     if any(r["status"] == "unparsed" for r in records):
         out["unparsed"] = len(decided) - len(parsed)
-        out["right_rate_parsed"] = _rate(sum(bool(r["correct"]) for r in parsed), len(parsed))
+        out["right_rate_parsed"] = ratio(sum(bool(r["correct"]) for r in parsed), len(parsed))
     return out
 
 
@@ -52,7 +49,7 @@ def aggregate(records: list[dict[str, Any]]) -> dict[str, Any]:
     per_group = {}
     for key, members in groups.items():
         entry = rates(members)
-        entry["neg_right_rate_original"] = _rate(entry["neg_right"], entry["decided"] // 2)
+        entry["neg_right_rate_original"] = ratio(entry["neg_right"], entry["decided"] // 2)
         per_group[key] = entry
     nations = [n for n in NATIONS if any(r["nation"] == n for r in records)]
     nations += sorted({r["nation"] for r in records} - set(nations))
@@ -78,9 +75,5 @@ def agreement(first: Iterable[dict[str, Any]], second: Iterable[dict[str, Any]])
     if not pairs:
         return {"items": 0, "agree": 0, "rate": None, "kappa": None}
     agree = sum(a == b for a, b in pairs)
-    observed = agree / len(pairs)
-    p1 = sum(a for a, _ in pairs) / len(pairs)
-    p2 = sum(b for _, b in pairs) / len(pairs)
-    expected = p1 * p2 + (1 - p1) * (1 - p2)
-    kappa = None if expected == 1 else (observed - expected) / (1 - expected)
-    return {"items": len(pairs), "agree": agree, "rate": observed, "kappa": kappa}
+    kappa = cohen_kappa([a for a, _ in pairs], [b for _, b in pairs])
+    return {"items": len(pairs), "agree": agree, "rate": agree / len(pairs), "kappa": kappa}
