@@ -158,9 +158,7 @@ def run(
     settings = RunSettings(max_connections=max_connections, timeout=timeout,
                            max_retries=max_retries)
     if resume is not None:
-        config = pipeline.RunConfig(task="", options={}, model=model_specs.parse("baseline/x"),
-                                    settings=settings)
-        entry = pipeline.execute(config, resume, resume=True, show_progress=not quiet)
+        entry = pipeline.execute(settings, resume, show_progress=not quiet)
         _print_summary(entry, resume)
         return
     if task is None:

@@ -99,24 +99,26 @@ def _token_estimate(text: str) -> int:
     return round(wide + (len(text) - wide) / 4)
 
 
-def _open_store(run_dir: Path, config: RunConfig, resume: bool) -> tuple[Store, RunConfig]:
+def _open_store(run_dir: Path, config: RunConfig | RunSettings) -> tuple[Store, RunConfig]:
+    """The run's store and its config; given only settings, the run to resume is the stored one."""
     run_dir.mkdir(parents=True, exist_ok=True)
     store = Store(run_dir / STORE_NAME)
     previous = store.get_manifest().get("config")
-    if resume:
+    if isinstance(config, RunSettings):
         if previous is None:
             raise UserError(f"{run_dir}: nothing to resume (no run manifest in {STORE_NAME})")
-        return store, RunConfig.from_manifest(previous, config.settings)
+        return store, RunConfig.from_manifest(previous, config)
     if previous is not None and previous != config.to_manifest():  # a new store has no manifest
         raise UserError(f"{run_dir} holds a different run ({previous['task']} with "
                         f"{previous['model']['spec']}); use another --out, or --resume {run_dir}")
     return store, config
 
 
-def execute(config: RunConfig, run_dir: Path, resume: bool = False,
+def execute(config: RunConfig | RunSettings, run_dir: Path,
             show_progress: bool = True) -> dict[str, Any]:
-    """Run (or finish) a task into ``run_dir``; return its results entry."""
-    store, config = _open_store(run_dir, config, resume)
+    """Run (or finish) a task into ``run_dir``; return its results entry. Given only
+    ``RunSettings`` it resumes the run stored there, with its original task, model and options."""
+    store, config = _open_store(run_dir, config)
     try:
         task = make_task(config)
         items = task.load(config.limit)
