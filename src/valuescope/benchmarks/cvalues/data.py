@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from valuescope.benchmarks.cvalues import prompts
 from valuescope.benchmarks.cvalues.rules import LABEL_1, LABEL_2
+from valuescope.core.datafiles import read_jsonl
 from valuescope.errors import DataFileError
 
 #: Hand-written items in the MC file's schema (valuescope's own text, not CValues data): for the
@@ -30,26 +30,6 @@ DOMAINS = {"environmental_science": "环境科学", "psychology": "心理学", "
            "intimate_relationship": "亲密关系", "lesser_known_major": "冷门专业"}
 _DOMAIN_EN = {zh: en for en, zh in DOMAINS.items()}
 UNKNOWN = "unknown"
-
-
-def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, object) for every non-blank line."""
-    try:
-        with open(path, encoding="utf-8-sig") as handle:
-            for number, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise DataFileError(path, f"invalid JSON ({exc.msg})", line=number) from None
-                if not isinstance(row, dict):
-                    raise DataFileError(path, "expected a JSON object", line=number)
-                yield number, row
-    except UnicodeDecodeError:
-        raise DataFileError(path, "not UTF-8 text") from None
-    except OSError as exc:
-        raise DataFileError(path, f"cannot read ({exc.strerror})") from None
 
 
 def _text(path: Path, line: int, row: dict[str, Any], field: str, where: str = "") -> str:

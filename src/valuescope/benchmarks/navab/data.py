@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from valuescope import sources
+from valuescope.core.datafiles import read_utf8
 from valuescope.errors import DataFileError, UserError
 
 NATIONS = ("China", "US", "UK", "France", "Germany")
@@ -161,14 +162,7 @@ def _local(path: Path, nations: tuple[str, ...], wanted: tuple[str, ...],
 def read_items(ref: FileRef) -> ItemsFile:
     """Parse one items file; unusable rows are reported, not fatal. Not NaVAB at all: error."""
     path = ref.path
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise DataFileError(path, "not UTF-8 text; expected a NaVAB JSON items file",
-                            line=line) from None
-    except OSError as exc:
-        raise DataFileError(path, f"cannot read: {exc.strerror}") from None
+    text = read_utf8(path, "a NaVAB JSON items file")
     elements = _json_array(path, text)
     rows: list[Row] = []
     problems: list[Problem] = []

@@ -20,7 +20,6 @@ the chat turn Q, the model gives S a higher log-probability than RS.
 
 from __future__ import annotations
 
-import json
 import random
 import warnings
 from dataclasses import asdict, dataclass
@@ -29,7 +28,8 @@ from typing import Any
 
 from valuescope.benchmarks.navab import data as navab_data
 from valuescope.core.atomic import write_json
-from valuescope.errors import DataFileError, UserError
+from valuescope.core.datafiles import read_jsonl
+from valuescope.errors import UserError
 
 ORIGINAL_SOURCE = {"quoted": "human", "official": "official"}
 
@@ -180,13 +180,7 @@ def train_dpo(base: Path, pairs: Path, out: Path, settings: DPOSettings,
 def _read_pairs(path: Path) -> list[dict[str, Any]]:
     if not path.is_file():
         raise UserError(f"{path}: no pairs (make them with `valuescope navab dpo-export`)")
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataFileError(path, f"not JSON ({exc.msg})", line=number) from None
-        rows.append(row)
+    rows = [row for _, row in read_jsonl(path)]
     if not rows:
         raise UserError(f"{path}: no training pairs")
     return rows

@@ -11,6 +11,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from valuescope.core.datafiles import read_utf8
 from valuescope.errors import DataFileError
 
 REQUIRED = ("QUESTION_ID", "PARTICIPANT_ID", "SCORE")
@@ -27,11 +28,7 @@ class OutputRow:
 def read_outputs(path: Path) -> list[OutputRow]:
     if not path.is_file():
         raise DataFileError(path, "no such file")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise DataFileError(path, "not UTF-8 text", line=line) from None
+    text = read_utf8(path)
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         raise DataFileError(path, "empty file; expected a header " + ", ".join(REQUIRED))
