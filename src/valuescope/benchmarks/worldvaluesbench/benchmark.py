@@ -162,8 +162,7 @@ class WVBTask:
         self._manifest = {
             "wvs": tables.manifest,
             "synthetic": bool(tables.manifest.get("synthetic")),
-            "prompt_demographics": prompts.prompt_variables(self.meta,
-                                                            self.options["demographics"]),
+            "prompt_demographics": self._prompt_variables(),
             "items": len(items),
             "missing_respondents": len(missing),
             "missing_respondent_ids": missing[:50],
@@ -266,12 +265,17 @@ class WVBTask:
                                                            if v not in common])
 
     # requests and scoring -----------------------------------------------------------------
+    def _prompt_variables(self) -> list[str]:
+        """The demographics the prompt lists (--demographics), worked out once per task."""
+        if not hasattr(self, "_variables"):
+            self._variables = prompts.prompt_variables(self.meta, self.options["demographics"])
+        return self._variables
+
     def _prompt(self, item: Item) -> str:
         demographics = None
         if self.variant != "probe-nodemo":
-            variables = prompts.prompt_variables(self.meta, self.options["demographics"])
             values = item.data["demographics"] or {}
-            demographics = [(v, values.get(v)) for v in variables]
+            demographics = [(v, values.get(v)) for v in self._prompt_variables()]
         return prompts.build_prompt(self.meta, item.data["question"], demographics)
 
     def requests(self, item: Item) -> list[Request]:

@@ -6,9 +6,9 @@ All files come from the pinned upstream repository through ``valuescope.sources`
 from __future__ import annotations
 
 import csv
+import functools
 import json
 from dataclasses import dataclass
-from functools import lru_cache
 
 from valuescope import sources
 
@@ -37,16 +37,24 @@ class WVBMetadata:
     education_to_level: dict[str, str]  # codebook label of Q275 -> level ("Masters" quirk kept)
     probe_questions: dict[str, str]  # the 36 probe questions, id -> text, in file order
 
-    @property
+    # Derived once per metadata object (cached_property writes the instance dict, which a frozen
+    # dataclass allows).
+    @functools.cached_property
     def demographic_columns(self) -> list[str]:
         """The 42 demographic variables (without the ID), in metadata order."""
         return [q.id for q in self.questions.values()
                 if q.use_case == "demographic" and q.id != ID_COLUMN]
 
-    @property
+    @functools.cached_property
     def value_columns(self) -> list[str]:
         """The 239 value questions, in metadata order."""
         return [q.id for q in self.questions.values() if q.use_case == "value"]
+
+    @functools.cached_property
+    def missing_labels(self) -> dict[str, set[str]]:
+        """Per variable, the codebook labels of its negative (missing-type) codes."""
+        return {variable: {label for code, label in entry.get("choices", {}).items()
+                           if code.startswith("-")} for variable, entry in self.codebook.items()}
 
     def choices(self, variable: str) -> dict[str, str]:
         return self.codebook.get(variable, {}).get("choices", {})
@@ -70,7 +78,7 @@ def _read_pairs(key: str) -> dict[str, str]:
     return {row[1]: row[0] for row in rows[1:] if len(row) >= 2}
 
 
-@lru_cache(maxsize=1)
+@functools.lru_cache(maxsize=1)
 def load_metadata() -> WVBMetadata:
     raw = _read_json("wvb/question_metadata.json")
     questions = {

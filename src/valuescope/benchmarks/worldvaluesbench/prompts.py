@@ -43,23 +43,10 @@ def prompt_variables(meta: WVBMetadata, which: str) -> list[str]:
     return [*GROUPING, *rest]
 
 
-def missing_labels(meta: WVBMetadata) -> dict[str, set[str]]:
-    """Per variable, the codebook labels of its negative (missing-type) codes."""
-    cached = _MISSING.get(id(meta))
-    if cached is None:
-        cached = _MISSING[id(meta)] = {
-            variable: {label for code, label in entry.get("choices", {}).items()
-                       if code.startswith("-")} for variable, entry in meta.codebook.items()}
-    return cached
-
-
-_MISSING: dict[int, dict[str, set[str]]] = {}
-
-
 def demographic_block(meta: WVBMetadata, answers: Iterable[tuple[str, str | None]]) -> str:
     lines = ["Person X provided the following demographic information in an interview:"]
     number = 0
-    missing = missing_labels(meta)
+    missing = meta.missing_labels
     for variable, answer in answers:
         if answer is None or answer == "" or answer in missing.get(variable, ()):
             continue
