@@ -67,8 +67,9 @@ def train(
 ) -> None:
     """Train an evaluator; saves safetensors/npz weights, split.json and a JSON model card."""
     from valuescope.benchmarks.valuecsv.data import load_corpus
+    from valuescope.benchmarks.valuecsv.evaluator.card import RECIPES
 
-    if recipe not in ("linear", "binary-bert", "multilabel-bert"):
+    if recipe not in RECIPES:
         raise UserError(f"unknown recipe {recipe!r}; choose {RECIPE_HELP}")
     if recipe == "linear":
         given = [name for name, value in (("--base", base), ("--epochs", epochs),

@@ -162,10 +162,10 @@ class QuestionSet:
         return [numbers for numbers in by_text.values() if len(numbers) > 1]
 
     def summary(self) -> dict[str, Any]:
+        answers = self.answer_counts()
         return {"path": str(self.path), "sha256": self.sha256, "sheet": self.sheet,
-                "questions": len(self.questions), "models": self.models,
-                "answers": self.answer_counts(),
-                "missing": {m: len(self.questions) - n for m, n in self.answer_counts().items()},
+                "questions": len(self.questions), "models": self.models, "answers": answers,
+                "missing": {m: len(self.questions) - n for m, n in answers.items()},
                 "blank_rows_dropped": self.blank_rows, "stray_answers_dropped": self.stray_answers,
                 "duplicate_questions": self.duplicate_questions()}
 
