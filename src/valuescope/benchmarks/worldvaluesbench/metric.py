@@ -36,18 +36,27 @@ def question_scores(records: list[dict[str, Any]], options: dict[str, Any]) -> d
     gt_rows = [r for r in records if r.get("gt") is not None]
     gt = [r["gt"] for r in gt_rows]
     weights = [r.get("weight") or 0.0 for r in gt_rows] if weighted else None
-    if options.get("answer-mode") == "distribution":
-        probs = [r["probs"] for r in records if r.get("probs")]
-        pooled = np.mean(np.asarray(probs), axis=0) if probs else None
-        model_w1 = (w1_to_distribution(gt, pooled, low, high, weights)
-                    if pooled is not None and gt else float("nan"))
-        n_model = len(probs)
-    else:
+    if options.get("answer-mode") != "distribution":
         keep_out = not options.get("drop-out-of-range", False)
         answers = [r["answer"] for r in records if r.get("answer") is not None
                    and (keep_out or low <= r["answer"] <= high)]
-        model_w1 = w1_samples(gt, answers, low, high, weights) if gt and answers else float("nan")
-        n_model = len(answers)
+        return sample_scores(gt, answers, low, high, weights)
+    probs = [r["probs"] for r in records if r.get("probs")]
+    pooled = np.mean(np.asarray(probs), axis=0) if probs else None
+    model_w1 = (w1_to_distribution(gt, pooled, low, high, weights)
+                if pooled is not None and gt else float("nan"))
+    return _with_baselines(gt, model_w1, len(probs), low, high, weights)
+
+
+def sample_scores(gt: list[int], answers: list[int], low: int, high: int,
+                  weights: list[float] | None = None) -> dict[str, Any]:
+    """W1 of sampled answers against the people's, with both baselines."""
+    model_w1 = w1_samples(gt, answers, low, high, weights) if gt and answers else float("nan")
+    return _with_baselines(gt, model_w1, len(answers), low, high, weights)
+
+
+def _with_baselines(gt: list[int], model_w1: float, n_model: int, low: int, high: int,
+                    weights: list[float] | None) -> dict[str, Any]:
     uniform = np.full(high - low + 1, 1.0 / (high - low + 1))
     return {
         "w1": model_w1,

@@ -42,11 +42,8 @@ def score_outputs(outputs: Path, wvs: Path) -> tuple[dict[str, float], dict[str,
             model[row.question].append(row.score)
     scores = {}
     for question in gt:
-        scale = [meta.questions[question].scale_min, meta.questions[question].scale_max]
-        records = ([{"scale": scale, "gt": g, "answer": None} for g in gt[question]]
-                   + [{"scale": scale, "gt": None, "answer": m} for m in model[question]]
-                   or [{"scale": scale, "gt": None, "answer": None}])
-        scores[question] = metric.question_scores(records, {})
+        low, high = meta.questions[question].scale_min, meta.questions[question].scale_max
+        scores[question] = metric.sample_scores(gt[question], model[question], low, high)
     per_question = {question: s["w1"] for question, s in scores.items()}
     summary = metric.summarise(scores)
     summary.update(samples=len(rows), invalid=sum(1 for r in rows if r.score is None),
