@@ -8,7 +8,6 @@ Without ``--wvs`` the respondents come from a synthetic WVS-7 file, and every ou
 
 from __future__ import annotations
 
-import csv
 import math
 import random
 from collections import Counter, defaultdict
@@ -24,6 +23,7 @@ from valuescope.benchmarks.worldvaluesbench.metadata import (
     URBAN_RURAL,
     WVBMetadata,
     load_metadata,
+    read_probe_samples,
 )
 from valuescope.benchmarks.worldvaluesbench.parse import parse_reply
 from valuescope.core.benchmark import Benchmark, Item, Option
@@ -148,7 +148,7 @@ class WVBTask:
     # items --------------------------------------------------------------------------------
     def load(self, limit: int | None) -> list[Item]:
         if self.variant in ("probe", "probe-nodemo"):
-            rows = self._probe_rows()
+            rows = read_probe_samples()
         elif self.variant == "test":
             rows = self._split_rows("test")
         else:
@@ -168,14 +168,6 @@ class WVBTask:
             "missing_respondent_ids": missing[:50],
         }
         return items
-
-    def _probe_rows(self) -> list[dict[str, Any]]:
-        path = sources.resolve("wvb/samples.tsv")
-        with open(path, encoding="utf-8", newline="") as handle:
-            return [{"question": r["Question"], "participant": int(r["D_INTERVIEW"]),
-                     "continent": r["Continent"], "urban_rural": r["Urban / Rural"],
-                     "education": r["Education"]}
-                    for r in csv.DictReader(handle, delimiter="\t")]
 
     def _split_rows(self, split: str) -> list[dict[str, Any]]:
         tables = self.tables()

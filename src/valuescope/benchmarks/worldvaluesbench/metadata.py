@@ -9,6 +9,7 @@ import csv
 import functools
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from valuescope import sources
 
@@ -96,3 +97,13 @@ def load_metadata() -> WVBMetadata:
         education_to_level=_read_pairs("wvb/education2level.csv"),
         probe_questions=_read_json("wvb/value_questions.json"),
     )
+
+
+def read_probe_samples() -> list[dict[str, Any]]:
+    """The shipped probe set (``samples.tsv``): one row per (question, respondent), in file order,
+    with the respondent's continent, urban/rural and education group."""
+    with open(sources.resolve("wvb/samples.tsv"), encoding="utf-8", newline="") as handle:
+        return [{"question": r["Question"], "participant": int(r["D_INTERVIEW"]),
+                 "continent": r["Continent"], "urban_rural": r["Urban / Rural"],
+                 "education": r["Education"]}
+                for r in csv.DictReader(handle, delimiter="\t")]

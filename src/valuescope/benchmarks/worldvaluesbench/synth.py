@@ -13,7 +13,6 @@ synthetic. Deterministic for a given seed; every column is generated with vector
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from valuescope import sources
 from valuescope.benchmarks.worldvaluesbench.metadata import (
     COUNTRY,
     DROPPED_RESPONDENT,
@@ -31,6 +29,7 @@ from valuescope.benchmarks.worldvaluesbench.metadata import (
     ID_COLUMN,
     URBAN_RURAL,
     WVBMetadata,
+    read_probe_samples,
 )
 
 SYNTHETIC_VERSION = "SYNTHETIC valuescope WVS-7 look-alike (not survey data)"
@@ -53,15 +52,11 @@ class ProbeRespondent:
 
 def probe_respondents() -> list[ProbeRespondent]:
     """The distinct respondents of ``samples.tsv`` in order of first appearance."""
-    path = sources.resolve("wvb/samples.tsv")
     found: dict[int, dict] = {}
-    with open(path, encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle, delimiter="\t"):
-            entry = found.setdefault(int(row["D_INTERVIEW"]), {
-                "continent": row["Continent"], "urban_rural": row["Urban / Rural"],
-                "education": row["Education"], "questions": []})
-            if row["Question"] not in entry["questions"]:
-                entry["questions"].append(row["Question"])
+    for row in read_probe_samples():
+        entry = found.setdefault(row["participant"], {**row, "questions": []})
+        if row["question"] not in entry["questions"]:
+            entry["questions"].append(row["question"])
     return [ProbeRespondent(id=key, continent=e["continent"], urban_rural=e["urban_rural"],
                             education=e["education"], questions=tuple(e["questions"]))
             for key, e in found.items()]
