@@ -308,7 +308,8 @@ class WVBTask:
         elif isinstance(response, Scores):
             top = max(response.logprobs)
             weights = [math.exp(lp - top) for lp in response.logprobs]
-            record.update(status="distribution", probs=[w / sum(weights) for w in weights])
+            total = sum(weights)
+            record.update(status="distribution", probs=[w / total for w in weights])
             record["answer"] = low + max(range(len(weights)), key=weights.__getitem__)
         return record
 

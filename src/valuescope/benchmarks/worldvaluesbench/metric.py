@@ -10,13 +10,13 @@ answers, survey weights on the human side, per-group W1.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections import Counter
 from typing import Any
 
 import numpy as np
 
 from valuescope.metrics.bootstrap import mean_ci
+from valuescope.metrics.grouping import group_by
 from valuescope.metrics.wasserstein import w1_samples, w1_to_distribution
 
 THRESHOLDS = [round(0.05 * k, 2) for k in range(9)]  # 0, 0.05, ..., 0.40
@@ -67,13 +67,6 @@ def _with_baselines(gt: list[int], model_w1: float, n_model: int, low: int, high
     }
 
 
-def _by(records: Iterable[dict[str, Any]], key: str) -> dict[Any, list[dict[str, Any]]]:
-    groups: dict[Any, list[dict[str, Any]]] = defaultdict(list)
-    for record in records:
-        groups[record[key]].append(record)
-    return groups  # insertion order = order of first appearance
-
-
 def pct_within(values: list[float], threshold: float) -> float:
     """% of questions with W1 <= threshold; a question without a score counts as a miss."""
     if not values:
@@ -99,14 +92,14 @@ def summarise(per_question: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 def _score_questions(records: list[dict[str, Any]], options: dict[str, Any]) -> dict[str, Any]:
     return {q: {"category": recs[0]["category"], **question_scores(recs, options)}
-            for q, recs in _by(records, "question").items()}
+            for q, recs in group_by(records, "question").items()}
 
 
 def _per_group_w1(records: list[dict[str, Any]], options: dict[str, Any]) -> dict[str, float]:
     """Mean over demographic groups of the per-group W1, per question (an option; not the paper)."""
     result = {}
-    for question, recs in _by(records, "question").items():
-        groups = _by(recs, "group")
+    for question, recs in group_by(records, "question").items():
+        groups = group_by(recs, "group")
         scores = [question_scores(g, options)["w1"] for g in groups.values()]
         scores = [s for s in scores if s == s]
         result[question] = float(np.mean(scores)) if scores else float("nan")
@@ -117,8 +110,7 @@ def aggregate(records: list[dict[str, Any]], options: dict[str, Any]) -> dict[st
     scored = [r for r in records if r.get("status") != "no_respondent"]
     per_question = _score_questions(scored, options)
     per_category = {}
-    for category, questions in _by(
-            [{"category": v["category"], **v} for v in per_question.values()], "category").items():
+    for category, questions in group_by(per_question.values(), "category").items():
         values = [q["w1"] for q in questions]
         per_category[category] = {"questions": len(values),
                                   "pct_w1_le_0.2": pct_within(values, HEADLINE_THRESHOLD),
@@ -128,7 +120,7 @@ def aggregate(records: list[dict[str, Any]], options: dict[str, Any]) -> dict[st
     for partition in PARTITIONS:
         partitions[partition] = {
             str(value): summarise(_score_questions(recs, options))
-            for value, recs in _by(scored, partition).items() if value not in (None, "")}
+            for value, recs in group_by(scored, partition).items() if value not in (None, "")}
         for summary in partitions[partition].values():
             summary.pop("curves")
     status = Counter(r.get("status") for r in records)
